@@ -1,0 +1,139 @@
+"""Kindling: create_app() reads as the table of contents of the application."""
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+
+from app.config import profile_from_env
+from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """`config`: a Config class, or a dict of overrides on the environment's profile."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    configure_settings(app, config)
+    configure_database(app)
+    configure_accounts(app)
+    configure_security(app)
+    configure_jobs(app)
+    configure_blueprints(app)
+    configure_templates(app)
+    configure_errors(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app, config):
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(profile_from_env())
+        app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kindling.db'}"
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite wants no pool pinging, and waits on a busy file instead of failing.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+
+def configure_database(app):
+    from app import models  # noqa: F401  (every model registered for migrations)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _make_sqlite_transactional(engine)
+
+
+def _make_sqlite_transactional(engine):
+    """pysqlite's own BEGIN handling breaks SAVEPOINT; take over, as SQLAlchemy's docs advise."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def configure_accounts(app):
+    from app.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def configure_security(app):
+    from app.security import add_security_headers, ensure_secret_key
+
+    ensure_secret_key(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.after_request(add_security_headers)
+
+
+def configure_jobs(app):
+    from app import jobs
+
+    @app.after_request
+    def send_committed_jobs(response):
+        if response.status_code < 500:
+            jobs.dispatch()
+        return response
+
+
+def configure_blueprints(app):
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.home.routes import bp as home_bp
+
+    htmx.init_app(app)
+    for blueprint in (home_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def configure_templates(app):
+    from app import permissions
+
+    app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def configure_errors(app):
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def configure_cli(app):
+    from app.cli import register_commands
+
+    register_commands(app)

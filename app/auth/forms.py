@@ -1,0 +1,80 @@
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from app.auth.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
+from app.auth.passwords import PASSWORD_MAX
+from app.forms import KindlingForm, strip_filter
+from app.tags import TagError, parse_tags
+
+PROFILE_TAG_LIMIT = 15
+
+
+class RegisterForm(KindlingForm):
+    username = StringField(
+        "Username",
+        filters=[strip_filter],
+        validators=[DataRequired("Choose a username."), Length(max=USERNAME_MAX)],
+        description="3–30 letters, digits, dots, dashes or underscores. Shown in your profile address.",
+    )
+    email = StringField(
+        "E-mail",
+        filters=[strip_filter],
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Length(max=EMAIL_MAX),
+            Email("Enter a valid e-mail address, like name@example.org."),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Choose a password."), Length(max=PASSWORD_MAX)],
+        description="At least 10 characters, and not a common password.",
+    )
+
+
+class LoginForm(KindlingForm):
+    login = StringField(
+        "Username or e-mail",
+        filters=[strip_filter],
+        validators=[DataRequired("Enter your username or e-mail."), Length(max=EMAIL_MAX)],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX)]
+    )
+    remember = BooleanField("Remember me on this device")
+
+
+class TagListField(StringField):
+    """Comma-separated tags; `data` is the list of clean names."""
+
+    def __init__(self, *args, limit=PROFILE_TAG_LIMIT, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+        self.tag_names = []
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else ""
+
+    def pre_validate(self, form):
+        try:
+            self.data = parse_tags(self.data if isinstance(self.data, str) else ", ".join(self.data or []), self.limit)
+        except TagError as error:
+            raise ValidationError(str(error)) from error
+
+
+class ProfileForm(KindlingForm):
+    display_name = StringField(
+        "Display name", filters=[strip_filter], validators=[Length(max=DISPLAY_NAME_MAX)]
+    )
+    bio = TextAreaField(
+        "About you",
+        filters=[strip_filter],
+        validators=[Length(max=BIO_MAX, message=f"Keep it under {BIO_MAX} characters.")],
+    )
+    skills = TagListField("Skills", description="Comma-separated, e.g. design, python, fundraising.")
+    interests = TagListField("Interests", description="Comma-separated, e.g. energy, housing, food.")

@@ -1,0 +1,71 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import clock
+from app.extensions import db
+from app.tags import Tag
+
+USERNAME_MAX = 30
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 60
+BIO_MAX = 1000
+
+user_skills = Table(
+    "user_skills",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+user_interests = Table(
+    "user_interests",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    # Case- and width-folded form: "Ada" and "ADA" are the same account.
+    username_key: Mapped[str] = mapped_column(String(USERNAME_MAX * 3), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    is_moderator: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    welcomed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
+    interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def name(self):
+        return self.display_name or self.username
+
+    @property
+    def roles(self):
+        roles = ["member"]
+        if self.is_moderator:
+            roles.append("moderator")
+        if self.is_admin:
+            roles.append("admin")
+        return roles
+
+    def __repr__(self):
+        return f"<User {self.username}>"

@@ -1,0 +1,56 @@
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app import jobs
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Manage member accounts.")
+
+
+@users_cli.command("create-admin")
+@click.argument("username")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 10 characters; prompted for when omitted.")
+def create_admin(username, email, password):
+    """Create an admin account, or make an existing USERNAME an admin."""
+    from app.auth import services
+
+    try:
+        user = services.create_admin(username, email, password)
+    except services.AccountError as error:
+        raise click.UsageError(f"{error.field}: {error.message}") from error
+    db.session.commit()
+    jobs.dispatch()
+    click.echo(f"{user.username} is an admin.")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo accounts and content (does nothing when already loaded)."""
+    from app import demo
+
+    if not demo.seed_demo():
+        click.echo("Demo data is already loaded.")
+        return
+    db.session.commit()
+    jobs.dispatch()
+    click.echo(f"Demo data loaded. Log in as ada, moe, olivia, mia, noah or lea with password {demo.DEMO_PASSWORD}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst):
+    """Run an rq worker for Kindling's queues (needs REDIS_URL)."""
+    from rq import Worker
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("Set REDIS_URL: without it, jobs already run in-process.")
+    Worker(jobs.queue_names(), connection=jobs.redis_connection()).work(burst=burst)
+
+
+def register_commands(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)

@@ -1,0 +1,77 @@
+"""Settings read from the environment.
+
+KINDLING_ENV picks the profile: "development" (what `make run` uses),
+"testing", or "production" (the default, so a forgotten variable fails safe).
+"""
+import os
+
+
+def _env(name, default=None):
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+class Config:
+    ENV_NAME = "production"
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")  # None: a SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")  # None: jobs run in-process
+    SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR")
+    MAIL_SERVER = _env("MAIL_SERVER")
+    MAIL_PORT = int(_env("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Kindling <noreply@localhost>")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    # Tokens are bound to the session; a form left open for hours still posts.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STORAGE_URI = None  # filled from REDIS_URL, or memory://
+    LOGIN_FAILURES_PER_MINUTE = 10
+    REGISTRATIONS_PER_HOUR = 20
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    REDIS_URL = None  # tests opt into Redis explicitly with TEST_REDIS_URL
+    RATELIMIT_STORAGE_URI = "memory://"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_SERVER = None
+    SERVER_NAME = None
+
+
+PROFILES = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
+
+
+def profile_from_env():
+    name = _env("KINDLING_ENV", "production")
+    if name not in PROFILES:
+        raise RuntimeError(f"KINDLING_ENV must be one of {', '.join(PROFILES)}, not {name!r}")
+    return PROFILES[name]

@@ -1,0 +1,36 @@
+"""Demo data for `flask seed-demo`: accounts of every role, and later features' content."""
+from app.auth import services as auth
+from app.auth.models import User
+from app.extensions import db
+
+DEMO_PASSWORD = "kindling-demo-2026"
+
+# username, e-mail, display name, roles, bio, skills, interests
+DEMO_MEMBERS = [
+    ("ada", "ada@kindling.test", "Ada Admin", ("admin", "moderator"),
+     "Runs this Kindling site.", ["community management"], ["civic tech"]),
+    ("moe", "moe@kindling.test", "Moe Moderator", ("moderator",),
+     "Keeps the conversation kind and on topic.", ["moderation", "facilitation"], ["education"]),
+    ("olivia", "olivia@kindling.test", "Olivia Owner", (),
+     "Founder of a small urban-farming start-up; posts challenges and runs hold-ups.",
+     ["entrepreneurship", "agronomy"], ["food", "cities"]),
+    ("mia", "mia@kindling.test", "Mia Member", (),
+     "Volunteer designer who likes a good problem.", ["design", "prototyping"], ["energy", "housing"]),
+    ("noah", "noah@kindling.test", "Noah Volunteer", (),
+     "Data analyst, weekend volunteer.", ["data", "python"], ["mobility", "energy"]),
+    ("lea", "lea@kindling.test", "Léa Bénévole", (),
+     "Étudiante en urbanisme.", ["urbanisme", "enquêtes"], ["énergie", "logement"]),
+]
+
+
+def seed_demo():
+    """Create the demo accounts. Returns False when they already exist."""
+    if db.session.query(User.id).filter_by(username_key="ada").first():
+        return False
+    for username, email, name, roles, bio, skills, interests in DEMO_MEMBERS:
+        user = auth.register_user(username, email, DEMO_PASSWORD)
+        user.is_admin = "admin" in roles
+        user.is_moderator = "moderator" in roles
+        auth.update_profile(user, display_name=name, bio=bio, skills=skills, interests=interests)
+    db.session.flush()
+    return True
