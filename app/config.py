@@ -54,7 +54,7 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
-    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test harness picks the real database
     REDIS_URL = None  # tests opt into Redis explicitly with TEST_REDIS_URL
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False

@@ -7,13 +7,14 @@ from app.forms import KindlingForm, strip_filter
 from app.tags import TagError, parse_tags
 
 PROFILE_TAG_LIMIT = 15
+TOO_LONG = "Use at most %(max)d characters."
 
 
 class RegisterForm(KindlingForm):
     username = StringField(
         "Username",
         filters=[strip_filter],
-        validators=[DataRequired("Choose a username."), Length(max=USERNAME_MAX)],
+        validators=[DataRequired("Choose a username."), Length(max=USERNAME_MAX, message=TOO_LONG)],
         description="3–30 letters, digits, dots, dashes or underscores. Shown in your profile address.",
     )
     email = StringField(
@@ -21,13 +22,13 @@ class RegisterForm(KindlingForm):
         filters=[strip_filter],
         validators=[
             DataRequired("Enter your e-mail address."),
-            Length(max=EMAIL_MAX),
+            Length(max=EMAIL_MAX, message=TOO_LONG),
             Email("Enter a valid e-mail address, like name@example.org."),
         ],
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired("Choose a password."), Length(max=PASSWORD_MAX)],
+        validators=[DataRequired("Choose a password."), Length(max=PASSWORD_MAX, message=TOO_LONG)],
         description="At least 10 characters, and not a common password.",
     )
 
@@ -36,10 +37,10 @@ class LoginForm(KindlingForm):
     login = StringField(
         "Username or e-mail",
         filters=[strip_filter],
-        validators=[DataRequired("Enter your username or e-mail."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired("Enter your username or e-mail."), Length(max=EMAIL_MAX, message=TOO_LONG)],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX)]
+        "Password", validators=[DataRequired("Enter your password."), Length(max=PASSWORD_MAX, message=TOO_LONG)]
     )
     remember = BooleanField("Remember me on this device")
 
@@ -69,7 +70,7 @@ class TagListField(StringField):
 
 class ProfileForm(KindlingForm):
     display_name = StringField(
-        "Display name", filters=[strip_filter], validators=[Length(max=DISPLAY_NAME_MAX)]
+        "Display name", filters=[strip_filter], validators=[Length(max=DISPLAY_NAME_MAX, message=TOO_LONG)]
     )
     bio = TextAreaField(
         "About you",

@@ -1,0 +1,162 @@
+"""The test harness.
+
+The schema is created once per database backend; each test runs inside a
+transaction that is rolled back, so tests never see each other's rows. The
+suite runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from app import clock, create_app
+from app.config import TestConfig
+from app.extensions import db, limiter
+from tests.factories import PASSWORD, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def make_config(**settings):
+    return type("Config", (TestConfig,), settings)
+
+
+class BoundSession(FlaskSession):
+    """A session pinned to the test's connection (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+class KindlingClient(FlaskClient):
+    """A test client that sends the CSRF token a browser would have.
+
+    Each request gets its own app context, hence its own `g` and database
+    session (on the test's connection), as in production.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self):
+        page = self.get("/").get_data(as_text=True)
+        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+    def post(self, *args, csrf=True, **kwargs):
+        if csrf:
+            data = dict(kwargs.pop("data", None) or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    if request.param == "postgresql":
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_DIR=str(instance / "index")))
+    application.test_client_class = KindlingClient
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Unfreeze the clock and forget rate-limit counters after each test."""
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def session(app):
+    """The app context and a database session rolled back after the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
+        )
+        limiter.reset()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    return app.test_client()
+
+
+def login(client, user):
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user.id)
+        flask_session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def member(session):
+    return UserFactory()
+
+
+@pytest.fixture
+def moderator(session):
+    return UserFactory(is_moderator=True)
+
+
+@pytest.fixture
+def admin(session):
+    return UserFactory(is_admin=True, is_moderator=True)
+
+
+@pytest.fixture
+def member_client(client, member):
+    return login(client, member)
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    return login(client, moderator)
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    return login(client, admin)
+
+
+@pytest.fixture
+def redis_url():
+    """A real Redis for tests that exercise rq; CI always provides one."""
+    if not REDIS_URL:
+        if IN_CI:
+            pytest.fail("TEST_REDIS_URL must be set in CI")
+        pytest.skip("TEST_REDIS_URL is not set: no Redis to run a real worker against")
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+__all__ = ["PASSWORD", "login"]
