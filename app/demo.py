@@ -1,4 +1,6 @@
-"""Demo data for `flask seed-demo`: accounts of every role, and later features' content."""
+"""Demo data for `flask seed-demo`: accounts of every role, then each feature's content."""
+import importlib
+
 from app.auth import services as auth
 from app.auth.models import User
 from app.extensions import db
@@ -23,14 +25,29 @@ DEMO_MEMBERS = [
 ]
 
 
+# Each feature adds its part of the demo, in this order, given the members by username.
+FEATURE_DEMOS = ("challenges.demo", "voting.demo", "moderation.demo", "search.demo")
+
+
 def seed_demo():
-    """Create the demo accounts. Returns False when they already exist."""
+    """Create the demo accounts and content. Returns False when already loaded."""
     if db.session.query(User.id).filter_by(username_key="ada").first():
         return False
+    members = {}
     for username, email, name, roles, bio, skills, interests in DEMO_MEMBERS:
         user = auth.register_user(username, email, DEMO_PASSWORD)
         user.is_admin = "admin" in roles
         user.is_moderator = "moderator" in roles
         auth.update_profile(user, display_name=name, bio=bio, skills=skills, interests=interests)
+        members[username] = user
     db.session.flush()
+    for module_name in FEATURE_DEMOS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue  # that feature has no demo content
+        module.seed_demo(members)
+        db.session.flush()
     return True

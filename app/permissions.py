@@ -2,11 +2,27 @@
 
 Every function takes the acting user first; an anonymous visitor is passed
 as Flask-Login's AnonymousUserMixin (or None) and is treated the same.
+Lists, counts, search and feeds ask the `visible_*` clauses here, so
+hidden content stays hidden everywhere.
 """
+from datetime import timedelta
+
+from sqlalchemy import false, or_, select, true
+
+from app import clock
+
+IDEA_EDIT_SUPPORTER_LIMIT = 100
+COMMENT_EDIT_WINDOW = timedelta(minutes=10)
+COMMENT_PHASES = ("submission", "voting", "review", "results")
 
 
 def _member(user):
     return user is not None and getattr(user, "is_authenticated", False)
+
+
+def active_member(user):
+    """Logged in and not suspended: may contribute."""
+    return _member(user) and not user.is_suspended()
 
 
 def is_admin(user):
@@ -23,3 +39,119 @@ def can_manage_roles(user):
 
 def can_edit_profile(user, profile_owner):
     return _member(user) and user.id == profile_owner.id
+
+
+# Challenges
+
+
+def can_manage_challenge(user, challenge):
+    """Edit, publish, move phases, review: the owner, or an admin."""
+    return _member(user) and (user.id == challenge.owner_id or user.is_admin)
+
+
+def can_view_challenge(user, challenge):
+    return not challenge.is_draft or can_manage_challenge(user, challenge)
+
+
+def visible_challenges_clause(user):
+    from challenges.models import Challenge
+
+    if is_admin(user):
+        return true()
+    if _member(user):
+        return or_(Challenge.phase != "draft", Challenge.owner_id == user.id)
+    return Challenge.phase != "draft"
+
+
+def can_moderate(user, challenge_id):
+    """Site moderators everywhere; appointed moderators in their challenge."""
+    if is_site_moderator(user):
+        return True
+    if not _member(user) or challenge_id is None:
+        return False
+    from app.extensions import db
+    from challenges.models import ChallengeModerator
+
+    return db.session.get(ChallengeModerator, (challenge_id, user.id)) is not None
+
+
+def moderated_challenges_clause(user):
+    """Which challenges' items this user may moderate, as a SQL condition."""
+    from challenges.models import Challenge, ChallengeModerator
+
+    if is_site_moderator(user):
+        return true()
+    if not _member(user):
+        return false()
+    appointed = select(ChallengeModerator.challenge_id).where(ChallengeModerator.user_id == user.id)
+    return Challenge.id.in_(appointed)
+
+
+# Ideas
+
+
+def public_ideas_clause():
+    """The condition every public list, count, search and feed applies."""
+    from challenges.models import IDEA_PUBLIC, Challenge, Idea
+
+    return Idea.status.in_(IDEA_PUBLIC) & (Challenge.phase != "draft")
+
+
+def can_view_idea(user, idea, challenge):
+    if not can_view_challenge(user, challenge):
+        return False
+    if idea.is_public:
+        return True
+    if _member(user) and user.id == idea.author_id and idea.status != "merged":
+        return True
+    return can_moderate(user, challenge.id)
+
+
+def can_edit_idea(user, idea):
+    return (
+        active_member(user)
+        and user.id == idea.author_id
+        and idea.status in ("pending", "published")
+        and idea.supporter_count < IDEA_EDIT_SUPPORTER_LIMIT
+    )
+
+
+def can_withdraw_idea(user, idea):
+    return active_member(user) and user.id == idea.author_id and idea.status in ("pending", "published")
+
+
+def can_review_ideas(user, challenge):
+    return can_manage_challenge(user, challenge) and challenge.phase in ("review", "results")
+
+
+# Comments
+
+
+def can_comment(user, idea, challenge):
+    return (
+        active_member(user)
+        and idea.is_public
+        and not idea.comments_locked
+        and challenge.phase in COMMENT_PHASES
+    )
+
+
+def can_edit_comment(user, comment, now=None):
+    return (
+        active_member(user)
+        and user.id == comment.author_id
+        and not comment.is_deleted
+        and (now or clock.now()) - clock.aware(comment.created_at) <= COMMENT_EDIT_WINDOW
+    )
+
+
+def can_delete_comment(user, comment):
+    return _member(user) and user.id == comment.author_id and not comment.is_deleted
+
+
+def can_view_comment(user, comment, idea_challenge_id):
+    if comment.status in ("published", "deleted"):
+        return True
+    if _member(user) and user.id == comment.author_id:
+        return True
+    return can_moderate(user, idea_challenge_id)

@@ -9,3 +9,22 @@ kindling = Namespace()
 
 user_registered = kindling.signal("user-registered")
 roles_changed = kindling.signal("roles-changed")
+
+# Challenges and ideas. Keywords are ids (and status names), never objects.
+challenge_published = kindling.signal("challenge-published")  # challenge_id
+challenge_phase_changed = kindling.signal("challenge-phase-changed")  # challenge_id, before, after
+challenge_edited = kindling.signal("challenge-edited")  # challenge_id
+idea_submitted = kindling.signal("idea-submitted")  # idea_id, status, flags
+idea_edited = kindling.signal("idea-edited")  # idea_id
+idea_status_changed = kindling.signal("idea-status-changed")  # idea_id, before, after, actor_id
+idea_reviewed = kindling.signal("idea-reviewed")  # idea_id, decision, actor_id
+comment_posted = kindling.signal("comment-posted")  # comment_id, idea_id, status, flags
+comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id
+comment_status_changed = kindling.signal("comment-status-changed")  # comment_id, idea_id, before, after
+
+# Screening, asked before a contribution is saved. A receiver may raise
+# challenges.services.ChallengeError to refuse it (with a message for the
+# form), or return "pending" to send it to the moderation queue, or
+# ("flag", reason) to publish it flagged. Keywords: user, challenge_id,
+# kind ("idea" or "comment"), text, link_count.
+contribution_screening = kindling.signal("contribution-screening")

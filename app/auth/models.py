@@ -44,6 +44,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     welcomed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by moderators: until then the member cannot post, support or flag.
+    suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str] = mapped_column(Text, default="")
 
     skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
     interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)
@@ -57,6 +60,10 @@ class User(UserMixin, db.Model):
     @property
     def name(self):
         return self.display_name or self.username
+
+    def is_suspended(self, now=None):
+        until = clock.aware(self.suspended_until)
+        return until is not None and until > (now or clock.now())
 
     @property
     def roles(self):

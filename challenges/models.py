@@ -1,0 +1,274 @@
+"""Challenges, ideas, comments, follows: the idea pool.
+
+Counters (ideas, supporters, comments) and ranking scores are stored
+columns, changed in the same transaction as the rows they count, so lists
+never COUNT(*) or compute a formula per row.
+"""
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.auth.models import User
+from app.extensions import db
+from app.tags import Tag
+
+# Challenge phases, in order. A draft is seen only by its owner (and admins).
+PHASES = ("draft", "submission", "voting", "review", "results", "closed")
+PHASE_LABELS = {
+    "draft": "Draft",
+    "submission": "Taking ideas",
+    "voting": "Voting",
+    "review": "In review",
+    "results": "Results",
+    "closed": "Closed",
+}
+FORMATS = {"challenge": "Open challenge", "holdup": "Hold-up workshop"}
+MODERATION_POLICIES = {
+    "pre_new": "Pre-moderate new members (their first 3 contributions)",
+    "pre_all": "Pre-moderate everything",
+    "post": "Post-moderate (publish at once, review afterwards)",
+}
+
+# Idea lifecycle. PUBLIC statuses are shown to everyone; the others hide the
+# idea from every list, count, search and feed except for its author and moderators.
+IDEA_PUBLIC = ("published", "in_review", "shortlisted", "selected", "not_selected", "expired")
+IDEA_HIDDEN = ("pending", "rejected", "hidden", "merged", "withdrawn")
+IDEA_STATUSES = IDEA_PUBLIC + IDEA_HIDDEN
+IDEA_STATUS_LABELS = {
+    "pending": "Awaiting moderation",
+    "published": "Gathering support",
+    "in_review": "In review",
+    "shortlisted": "Shortlisted",
+    "selected": "Selected",
+    "not_selected": "Not selected",
+    "expired": "Expired",
+    "rejected": "Rejected",
+    "hidden": "Hidden",
+    "merged": "Merged",
+    "withdrawn": "Withdrawn",
+}
+
+COMMENT_STATUSES = ("published", "pending", "hidden", "rejected", "deleted")
+
+challenge_tags = Table(
+    "challenge_tags",
+    db.metadata,
+    Column("challenge_id", ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+idea_tags = Table(
+    "idea_tags",
+    db.metadata,
+    Column("idea_id", ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenges"
+    __table_args__ = (Index("ix_challenges_phase_published", "phase", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(90), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300))
+    problem: Mapped[str] = mapped_column(Text)
+    problem_html: Mapped[str] = mapped_column(Text)
+    norms: Mapped[str] = mapped_column(Text)
+    norms_html: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(20), default="challenge")
+    # An "open" challenge takes ideas and votes at the same time.
+    is_open: Mapped[bool] = mapped_column(default=False)
+    moderation_policy: Mapped[str] = mapped_column(String(20), default="pre_new")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(20), default="draft")
+    # Each date is when that phase begins; voting_at is empty for open challenges.
+    submission_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    voting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    results_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The schedule only moves a challenge across a date passed since the last
+    # change, so a phase the owner set by hand is not undone by an old date.
+    phase_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, onupdate=clock.now)
+    idea_count: Mapped[int] = mapped_column(default=0)  # public ideas
+    comment_count: Mapped[int] = mapped_column(default=0)  # public comments on public ideas
+    follower_count: Mapped[int] = mapped_column(default=0)
+
+    owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=challenge_tags, order_by=Tag.name)
+
+    @property
+    def is_draft(self):
+        return self.phase == "draft"
+
+    @property
+    def phase_label(self):
+        return PHASE_LABELS[self.phase]
+
+    def __repr__(self):
+        return f"<Challenge {self.slug} {self.phase}>"
+
+
+class Idea(db.Model):
+    __tablename__ = "ideas"
+    __table_args__ = (
+        Index("ix_ideas_challenge_status_hot", "challenge_id", "status", "hot_score"),
+        Index("ix_ideas_challenge_status_top", "challenge_id", "status", "supporter_count"),
+        Index("ix_ideas_challenge_status_new", "challenge_id", "status", "published_at"),
+        Index("ix_ideas_challenge_status_random", "challenge_id", "status", "random_key"),
+        Index("ix_ideas_status_hot", "status", "hot_score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    description_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # The status before the last change: "restore" after a hide goes back to it.
+    previous_status: Mapped[str | None] = mapped_column(String(20))
+    comments_locked: Mapped[bool] = mapped_column(default=False)
+    builds_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"), index=True)
+    # Where a merged idea went (moderation); its page redirects there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    supporter_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    follower_count: Mapped[int] = mapped_column(default=0)
+    hot_score: Mapped[float] = mapped_column(Float, default=0.0)
+    # A fixed random number: visitors walk the ideas from a random point,
+    # which gives every idea a fair share of first places.
+    random_key: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Review: the owner's decision and the feedback its author sees.
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    feedback_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    challenge: Mapped[Challenge] = relationship(lazy="raise_on_sql")
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    builds_on: Mapped["Idea | None"] = relationship(
+        remote_side="Idea.id", foreign_keys=[builds_on_id], lazy="raise_on_sql"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=idea_tags, order_by=Tag.name, lazy="raise_on_sql")
+
+    @property
+    def is_public(self):
+        return self.status in IDEA_PUBLIC
+
+    @property
+    def status_label(self):
+        return IDEA_STATUS_LABELS[self.status]
+
+    def __repr__(self):
+        return f"<Idea {self.id} {self.status}>"
+
+
+class IdeaRevision(db.Model):
+    """What an idea said before an edit: every edit is kept."""
+
+    __tablename__ = "idea_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    editor: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_idea_created", "idea_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)  # 0, 1 or 2: three levels
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    idea: Mapped[Idea] = relationship(lazy="raise_on_sql")
+
+    @property
+    def is_deleted(self):
+        return self.status == "deleted"
+
+
+class NormsAcceptance(db.Model):
+    """A member accepted a challenge's norms (once, before contributing)."""
+
+    __tablename__ = "norms_acceptances"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class ChallengeModerator(db.Model):
+    """A member the owner appointed to moderate one challenge."""
+
+    __tablename__ = "challenge_moderators"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    appointed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class ChallengeFollow(db.Model):
+    __tablename__ = "challenge_follows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class IdeaFollow(db.Model):
+    __tablename__ = "idea_follows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+__all__ = [
+    "Challenge",
+    "ChallengeFollow",
+    "Comment",
+    "Idea",
+    "IdeaFollow",
+    "IdeaRevision",
+    "NormsAcceptance",
+    "ChallengeModerator",
+]

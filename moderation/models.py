@@ -1,0 +1,1 @@
+"""Flags, moderation decisions, sanctions and the audit log (see the moderation issue)."""

@@ -1,0 +1,1 @@
+"""Supports, milestones, dot-votes and pairwise comparisons (see the voting issue)."""
