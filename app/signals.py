@@ -28,3 +28,9 @@ comment_status_changed = kindling.signal("comment-status-changed")  # comment_id
 # ("flag", reason) to publish it flagged. Keywords: user, challenge_id,
 # kind ("idea" or "comment"), text, link_count.
 contribution_screening = kindling.signal("contribution-screening")
+
+# Moderation merges a duplicate idea into another; voting moves the
+# supporters (without counting anyone twice) and undoes it on unmerge.
+# Receivers return the ids of members whose support moved, so they can be told.
+idea_merged = kindling.signal("idea-merged")  # source_id, target_id, actor_id
+idea_unmerged = kindling.signal("idea-unmerged")  # source_id, target_id, actor_id
