@@ -112,14 +112,13 @@ def configure_jobs(app):
 def configure_blueprints(app):
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
-    from app.home.routes import bp as home_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import bp as moderation_bp
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
-    for blueprint in (home_bp, auth_bp, admin_bp, challenges_bp, voting_bp, moderation_bp, search_bp):
+    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, moderation_bp, search_bp):
         app.register_blueprint(blueprint)
 
 
