@@ -18,6 +18,8 @@ idea_submitted = kindling.signal("idea-submitted")  # idea_id, status, flags
 idea_edited = kindling.signal("idea-edited")  # idea_id
 idea_status_changed = kindling.signal("idea-status-changed")  # idea_id, before, after, actor_id
 idea_reviewed = kindling.signal("idea-reviewed")  # idea_id, decision, actor_id
+# Supporters were added or withdrawn (voting): search re-sorts by supporters.
+idea_supporters_changed = kindling.signal("idea-supporters-changed")  # idea_id
 comment_posted = kindling.signal("comment-posted")  # comment_id, idea_id, status, flags
 comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id
 comment_status_changed = kindling.signal("comment-status-changed")  # comment_id, idea_id, before, after

@@ -1,0 +1,387 @@
+"""The search engine behind a small interface.
+
+Pages and services speak to `SearchBackend` only: documents in, ranked
+keys and facet counts out. `WhooshBackend` keeps a whoosh index on the
+local disk; a multi-host deployment can put a server-side engine behind
+the same methods without touching the pages.
+
+On disk, SEARCH_INDEX_DIR holds generations of the index and a symlink
+`current` naming the live one. A rebuild writes a new generation while
+searches keep reading the old one, then swaps the symlink atomically.
+Writes take an exclusive file lock, so there is one writer at a time
+across threads and processes and whoosh never raises LockError.
+"""
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from markupsafe import Markup, escape
+from whoosh import highlight, index, qparser, sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.query import And, Every, Or, Term
+
+from search.schema import ANALYZER, document_key, make_schema
+
+FACETS = ("kind", "challenge", "status", "tags")
+SORTS = ("relevance", "supporters", "newest")
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or cannot be read; a rebuild is needed."""
+
+
+@dataclass
+class Document:
+    kind: str
+    pk: int
+    title: str
+    body: str
+    status: str
+    challenge_id: int | None
+    public: bool
+    tags: list = field(default_factory=list)
+    supporters: int = 0
+    published: datetime | None = None
+
+    @property
+    def key(self):
+        return document_key(self.kind, self.pk)
+
+
+@dataclass
+class SearchRequest:
+    text: str
+    filters: dict = field(default_factory=dict)  # facet name -> value
+    # None: everything; otherwise public documents plus those of these challenges.
+    private_challenges: frozenset | None = frozenset()
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    time_limit: float = 0.25
+    suggest: bool = True
+
+
+@dataclass
+class Hits:
+    keys: list  # [(kind, pk)] best first
+    total: int
+    facets: dict  # name -> [(value, count)] most frequent first
+    terms: frozenset  # the analysed query terms, for highlighting
+    timed_out: bool = False
+    suggestion: str | None = None
+
+
+class SearchBackend:
+    """What the rest of Kindling may ask of a search engine."""
+
+    def available(self) -> bool:
+        raise NotImplementedError
+
+    def search(self, request: SearchRequest) -> Hits:
+        raise NotImplementedError
+
+    def similar(self, text: str, title: str, *, kind: str, challenge_id: int, exclude_pk=None, limit=5) -> list:
+        """Primary keys of public documents of one kind and challenge, most alike first."""
+        raise NotImplementedError
+
+    @contextmanager
+    def writer(self):
+        """Yields an object with update(documents) and delete(keys); one writer at a time."""
+        raise NotImplementedError
+
+    def rebuild(self, documents: Iterable, reload, progress=None):
+        """Index `documents` into a fresh index and switch to it when complete.
+
+        Changes written while the rebuild runs are replayed on the new index
+        by calling reload(keys) -> documents, so nothing is lost in the swap.
+        """
+        raise NotImplementedError
+
+    def highlight(self, text: str, terms: frozenset, length=240, whole=False) -> Markup:
+        """Escaped text with the matched words in <mark>; `whole` keeps all of a short text."""
+        raise NotImplementedError
+
+
+class _Formatter(highlight.Formatter):
+    """Escaped text with <mark> around matches: user text never becomes markup."""
+
+    between = " … "
+
+    def _text(self, text):
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+
+def _epoch(moment):
+    return int(moment.timestamp()) if moment else 0
+
+
+class WhooshBackend(SearchBackend):
+    CURRENT = "current"
+    LOCK = "write.lock"
+    MARKER = "rebuilding"
+    REPLAY = "rebuild.log"
+    STALE_MARKER = 3600  # seconds: a rebuild that died long ago no longer counts
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.schema = make_schema()
+        self._local = threading.local()
+
+    # Reading
+
+    def _current_dir(self):
+        link = self.root / self.CURRENT
+        target = os.path.realpath(link)
+        if not os.path.isdir(target):
+            raise IndexUnavailable(f"no index at {link}")
+        return target
+
+    def _searcher(self):
+        """A searcher for this thread, reopened when the index changed or was swapped."""
+        target = self._current_dir()
+        cached = getattr(self._local, "cached", None)
+        try:
+            if cached is None or cached[0] != target:
+                if cached is not None:
+                    cached[1].close()
+                searcher = index.open_dir(target, schema=self.schema).searcher()
+            else:
+                searcher = cached[1].refresh()
+        except Exception as error:  # an unreadable index is the same trouble as a missing one
+            self._local.cached = None
+            raise IndexUnavailable(str(error)) from error
+        self._local.cached = (target, searcher)
+        return searcher
+
+    def available(self):
+        try:
+            self._searcher()
+        except IndexUnavailable:
+            return False
+        return True
+
+    def _parser(self):
+        parser = qparser.MultifieldParser(["title", "body", "tags"], self.schema, group=qparser.AndGroup)
+        # People type words, not query syntax: no field names, ranges or wildcards
+        # (a leading wildcard would walk the whole term list).
+        for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin, qparser.RangePlugin, qparser.BoostPlugin):
+            parser.remove_plugin_class(plugin)
+        return parser
+
+    def _visibility(self, private_challenges):
+        if private_challenges is None:
+            return None
+        public = Term("public", "1")
+        if not private_challenges:
+            return public
+        return Or([public, *(Term("challenge", str(c)) for c in sorted(private_challenges))])
+
+    def search(self, request):
+        searcher = self._searcher()
+        text = request.text.strip()
+        query = self._parser().parse(text) if text else Every()
+        conditions = [Term(name if name != "tag" else "tags", str(value))
+                      for name, value in request.filters.items() if value]
+        visibility = self._visibility(request.private_challenges)
+        if visibility is not None:
+            conditions.append(visibility)
+        filter_query = And(conditions) if conditions else None
+        sortedby = {
+            "supporters": sorting.FieldFacet("supporters", reverse=True),
+            "newest": sorting.FieldFacet("published", reverse=True),
+        }.get(request.sort)
+        groupedby = {
+            name: sorting.FieldFacet(name, allow_overlap=(name == "tags"), maptype=sorting.Count)
+            for name in FACETS
+        }
+        collector = searcher.collector(
+            limit=request.offset + request.limit, sortedby=sortedby, groupedby=groupedby, filter=filter_query
+        )
+        # No SIGALRM: searches run in web worker threads, where signals cannot be set.
+        limited = TimeLimitCollector(collector, request.time_limit, use_alarm=False)
+        timed_out = False
+        try:
+            searcher.search_with_collector(query, limited)
+        except TimeLimit:
+            timed_out = True
+        results = limited.results()
+        keys = []
+        for hit in results[request.offset:request.offset + request.limit]:
+            kind, _, pk = hit["key"].partition(":")
+            keys.append((kind, int(pk)))
+        facets = {}
+        for name in FACETS:
+            counts = results.groups(name) if name in results.facet_names() else {}
+            facets[name] = sorted(((v, n) for v, n in counts.items() if v), key=lambda item: (-item[1], item[0]))
+        terms = frozenset(t for f, t in query.iter_all_terms() if f in ("title", "body", "tags"))
+        total = results.scored_length() if sortedby is None and not groupedby else len(results)
+        hits = Hits(keys, total, facets, terms, timed_out)
+        if request.suggest and text and total < 3:
+            hits.suggestion = self._suggest(searcher, query, text)
+        return hits
+
+    def _suggest(self, searcher, query, text):
+        correction = searcher.correct_query(query, text, prefix=1)
+        if correction.query == query or correction.string.lower() == text.lower():
+            return None
+        if not searcher.search(correction.query, limit=1):
+            return None
+        return correction.string
+
+    def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5):
+        searcher = self._searcher()
+        clauses = []
+        for fieldname, source, weight in (("title", title, 2.0), ("body", f"{title}\n{text}", 1.0)):
+            if source.strip():
+                for term, score in searcher.key_terms_from_text(fieldname, source, numterms=12):
+                    clauses.append(Term(fieldname, term, boost=weight * score))
+        if not clauses:
+            return []
+        conditions = [Term("kind", kind), Term("challenge", str(challenge_id)), Term("public", "1")]
+        mask = Term("key", document_key(kind, exclude_pk)) if exclude_pk else None
+        results = searcher.search(Or(clauses), limit=limit, filter=And(conditions), mask=mask)
+        return [hit["pk"] for hit in results]
+
+    def highlight(self, text, terms, length=240, whole=False):
+        if not text:
+            return Markup("")
+        if terms:
+            fragmenter = (highlight.WholeFragmenter() if whole
+                          else highlight.ContextFragmenter(maxchars=length, surround=60))
+            marked = highlight.highlight(text, terms, ANALYZER, fragmenter, _Formatter(), top=2)
+            if marked:
+                return Markup(marked)
+        short = text if whole or len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
+        return escape(short)
+
+    # Writing
+
+    @contextmanager
+    def _lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / self.LOCK, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _fields(self, document):
+        return {
+            "key": document.key,
+            "kind": document.kind,
+            "pk": document.pk,
+            "title": document.title or "",
+            "body": document.body or "",
+            "tags": ",".join(document.tags),
+            "status": document.status,
+            "challenge": str(document.challenge_id or ""),
+            "public": "1" if document.public else "0",
+            "supporters": document.supporters or 0,
+            "published": _epoch(document.published),
+        }
+
+    def _rebuilding(self):
+        marker = self.root / self.MARKER
+        try:
+            return time.time() - marker.stat().st_mtime < self.STALE_MARKER
+        except FileNotFoundError:
+            return False
+
+    @contextmanager
+    def writer(self):
+        with self._lock():
+            ix = index.open_dir(self._current_dir(), schema=self.schema)
+            batch = _Batch(ix.writer(), self._fields)
+            try:
+                yield batch
+            except BaseException:
+                batch.writer.cancel()
+                raise
+            batch.writer.commit()
+            if batch.touched and self._rebuilding():
+                with open(self.root / self.REPLAY, "a") as log:
+                    log.writelines(f"{key}\n" for key in batch.touched)
+
+    def rebuild(self, documents, reload, progress=None):
+        with self._lock():
+            (self.root / self.MARKER).write_text(str(os.getpid()))
+            (self.root / self.REPLAY).write_text("")
+        generation = self.root / f"gen-{time.time_ns()}"
+        try:
+            generation.mkdir(parents=True)
+            ix = index.create_in(generation, self.schema)
+            writer = ix.writer(limitmb=128)
+            for document in documents:
+                writer.add_document(**self._fields(document))
+                if progress:
+                    progress(1)
+            writer.commit(optimize=True)
+            with self._lock():
+                replay = set((self.root / self.REPLAY).read_text().split())
+                if replay:
+                    batch = _Batch(ix.writer(), self._fields)
+                    batch.delete(replay)
+                    batch.update(reload(sorted(replay)))
+                    batch.writer.commit()
+                self._switch(generation)
+                (self.root / self.MARKER).unlink(missing_ok=True)
+                (self.root / self.REPLAY).unlink(missing_ok=True)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            (self.root / self.MARKER).unlink(missing_ok=True)
+            raise
+        self._prune(keep=generation)
+        return generation
+
+    def _switch(self, generation):
+        staging = self.root / f"{self.CURRENT}.{os.getpid()}.tmp"
+        staging.unlink(missing_ok=True)
+        staging.symlink_to(generation.name)
+        os.replace(staging, self.root / self.CURRENT)  # rename(2): readers see old or new, never neither
+
+    def _prune(self, keep):
+        """Keep the live generation and the one before it (searchers may still read it)."""
+        generations = sorted((p for p in self.root.glob("gen-*") if p != keep), key=lambda p: p.name)
+        for old in generations[:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class _Batch:
+    def __init__(self, writer, to_fields):
+        self.writer = writer
+        self._to_fields = to_fields
+        self.touched = set()
+
+    def update(self, documents):
+        for document in documents:
+            self.writer.update_document(**self._to_fields(document))
+            self.touched.add(document.key)
+
+    def delete(self, keys):
+        for key in keys:
+            self.writer.delete_by_term("key", key)
+            self.touched.add(key)
+
+
+_backends = {}
+_backends_lock = threading.Lock()
+
+
+def backend_for(root):
+    """One backend object per index directory and process (it caches searchers)."""
+    root = str(root)
+    with _backends_lock:
+        if root not in _backends:
+            _backends[root] = WhooshBackend(root)
+        return _backends[root]
