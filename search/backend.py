@@ -151,12 +151,15 @@ class WhooshBackend(SearchBackend):
         target = self._current_dir()
         cached = getattr(self._local, "cached", None)
         try:
-            if cached is None or cached[0] != target:
-                if cached is not None:
-                    cached[1].close()
-                searcher = index.open_dir(target, schema=self.schema).searcher()
-            else:
-                searcher = cached[1].refresh()
+            if cached is not None and cached[0] == target:
+                searcher = cached[1]
+                if searcher.up_to_date():
+                    return searcher
+                searcher.close()
+            elif cached is not None:
+                cached[1].close()
+            # Not Searcher.refresh(): it fails on an index that was empty.
+            searcher = index.open_dir(target, schema=self.schema).searcher()
         except Exception as error:  # an unreadable index is the same trouble as a missing one
             self._local.cached = None
             raise IndexUnavailable(str(error)) from error
@@ -234,7 +237,8 @@ class WhooshBackend(SearchBackend):
         correction = searcher.correct_query(query, text, prefix=1)
         if correction.query == query or correction.string.lower() == text.lower():
             return None
-        if not searcher.search(correction.query, limit=1):
+        # The corrector speaks in whole words; parse them as a query would be.
+        if not searcher.search(self._parser().parse(correction.string), limit=1):
             return None
         return correction.string
 
