@@ -25,7 +25,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 from whoosh import highlight, index, qparser, sorting
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, Every, Or, Term
+from whoosh.query import And, Every, Or, Require, Term
 
 from search.schema import ANALYZER, document_key, make_schema
 
@@ -192,13 +192,16 @@ class WhooshBackend(SearchBackend):
     def search(self, request):
         searcher = self._searcher()
         text = request.text.strip()
-        query = self._parser().parse(text) if text else Every()
+        query = words = self._parser().parse(text) if text else Every()
         conditions = [Term(name if name != "tag" else "tags", str(value))
                       for name, value in request.filters.items() if value]
         visibility = self._visibility(request.private_challenges)
         if visibility is not None:
             conditions.append(visibility)
-        filter_query = And(conditions) if conditions else None
+        if conditions:
+            # Filters go into the query (Require: matched, not scored), not the
+            # collector: TimeLimitCollector would bypass a FilterCollector.
+            query = Require(query, And(conditions))
         sortedby = {
             "supporters": sorting.FieldFacet("supporters", reverse=True),
             "newest": sorting.FieldFacet("published", reverse=True),
@@ -208,7 +211,7 @@ class WhooshBackend(SearchBackend):
             for name in FACETS
         }
         collector = searcher.collector(
-            limit=request.offset + request.limit, sortedby=sortedby, groupedby=groupedby, filter=filter_query
+            limit=request.offset + request.limit, sortedby=sortedby, groupedby=groupedby
         )
         # No SIGALRM: searches run in web worker threads, where signals cannot be set.
         limited = TimeLimitCollector(collector, request.time_limit, use_alarm=False)
@@ -226,11 +229,11 @@ class WhooshBackend(SearchBackend):
         for name in FACETS:
             counts = results.groups(name) if name in results.facet_names() else {}
             facets[name] = sorted(((v, n) for v, n in counts.items() if v), key=lambda item: (-item[1], item[0]))
-        terms = frozenset(t for f, t in query.iter_all_terms() if f in ("title", "body", "tags"))
+        terms = frozenset(t for f, t in words.iter_all_terms() if f in ("title", "body", "tags"))
         total = results.scored_length() if sortedby is None and not groupedby else len(results)
         hits = Hits(keys, total, facets, terms, timed_out)
         if request.suggest and text and total < 3:
-            hits.suggestion = self._suggest(searcher, query, text)
+            hits.suggestion = self._suggest(searcher, words, text)
         return hits
 
     def _suggest(self, searcher, query, text):
