@@ -262,6 +262,7 @@ class WhooshBackend(SearchBackend):
     def highlight(self, text, terms, length=240, whole=False):
         if not text:
             return Markup("")
+        whole = whole or len(text) <= length
         if terms:
             fragmenter = (highlight.WholeFragmenter() if whole
                           else highlight.ContextFragmenter(maxchars=length, surround=60))

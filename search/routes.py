@@ -21,7 +21,8 @@ def _vary(response, status=200):
 @bp.get("/search")
 def search():
     page = services.search(current_user, **services.read_request(request.args))
-    db.session.commit()  # sends the rebuild job when the index was missing
+    if page.unavailable:
+        db.session.commit()  # sends the rebuild job (committing otherwise would expire the rows to render)
     context = {"result": page, "sorts": services.SORT_LABELS, "max_query": services.MAX_QUERY}
     status = 422 if page.error else 200
     if htmx and htmx.target == "search-results":
@@ -44,7 +45,8 @@ def similar_ideas(slug):
             abort(404)
         title, description, exclude = idea.title, idea.description, idea.id
     ideas = services.similar_ideas(current_user, challenge, title, description, exclude_id=exclude)
-    db.session.commit()
+    if not ideas:
+        db.session.commit()  # sends the rebuild job when the index was missing
     context = {"challenge": challenge, "similar": ideas, "typed": bool((title + description).strip())}
     if htmx and htmx.target:
         return _vary(render_template("search/_similar_list.html", **context))
