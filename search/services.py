@@ -125,8 +125,7 @@ def all_documents():
             if not ids:
                 break
             yield from load(column.in_(ids))
-            last = ids[-1]
-            db.session.expunge_all()  # a rebuild of 100,000 rows must not keep them all
+            last = ids[-1]  # the session's identity map is weak: finished batches are freed
 
 
 def count_documents():
