@@ -174,3 +174,4 @@ def test_the_page_runs_a_fixed_number_of_queries(client, session, count_queries)
 def test_nav_search_box_is_on_every_page(client, session):
     html = client.get("/").get_data(as_text=True)
     assert 'role="search"' in html and 'for="nav-search-q"' in html and 'action="/search"' in html
+    assert 'id="nav-search-q"' not in client.get("/search").get_data(as_text=True)
