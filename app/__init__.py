@@ -100,7 +100,13 @@ def configure_security(app):
 
 
 def configure_jobs(app):
-    from app import jobs
+    import sys
+
+    from app import jobs, scheduler
+    from challenges import jobs as challenge_jobs  # noqa: F401  (registers periodic jobs)
+
+    if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
+        scheduler.start_in_background(app)
 
     @app.after_request
     def send_committed_jobs(response):

@@ -44,10 +44,10 @@ class ChallengeForm(KindlingForm):
         description="Participants accept these once, before their first contribution.",
     )
     tags = TagListField("Tags", limit=CHALLENGE_TAG_LIMIT, description=f"Comma-separated, up to {CHALLENGE_TAG_LIMIT}.")
-    format = RadioField("Format", choices=list(FORMATS.items()), default="challenge",
+    format = RadioField("Format", choices=dict(FORMATS), default="challenge",
                         validators=[InputRequired("Choose a format.")])
     is_open = BooleanField("Open challenge: take ideas and votes at the same time")
-    moderation_policy = RadioField("Moderation", choices=list(MODERATION_POLICIES.items()), default="pre_new",
+    moderation_policy = RadioField("Moderation", choices=dict(MODERATION_POLICIES), default="pre_new",
                                    validators=[InputRequired("Choose a moderation policy.")])
     submission_at = DateField("Ideas open", validators=[InputRequired("Give the day ideas open.")],
                               description=DATE_HINT)
@@ -59,7 +59,7 @@ class ChallengeForm(KindlingForm):
 
 
 class PhaseForm(KindlingForm):
-    phase = SelectField("Move to phase", choices=[(k, v) for k, v in PHASE_LABELS.items() if k != "draft"])
+    phase = SelectField("Move to phase", choices={k: v for k, v in PHASE_LABELS.items() if k != "draft"})
 
 
 class IdeaForm(KindlingForm):
@@ -79,7 +79,7 @@ class IdeaForm(KindlingForm):
         description="Markdown: **bold**, *italic*, lists, [links](https://example.org).",
     )
     tags = TagListField("Tags", limit=IDEA_TAG_LIMIT, description=f"Comma-separated, up to {IDEA_TAG_LIMIT}.")
-    builds_on = SelectField("Builds on", coerce=int, choices=[], validate_choice=False,
+    builds_on = SelectField("Builds on", coerce=int, choices={}, validate_choice=False,
                             description="Optional: the idea in this challenge that yours extends.")
     accept_norms = BooleanField("I have read and accept this challenge’s norms")
 
@@ -102,7 +102,7 @@ class CommentForm(KindlingForm):
 
 
 class ReviewForm(KindlingForm):
-    decision = RadioField("Decision", choices=[(d, d.replace("_", " ").capitalize()) for d in REVIEW_DECISIONS],
+    decision = RadioField("Decision", choices={d: d.replace("_", " ").capitalize() for d in REVIEW_DECISIONS},
                           validators=[InputRequired("Choose a decision.")])
     feedback = TextAreaField("Feedback to the author", filters=[strip_filter],
                              validators=[Length(max=5_000, message=TOO_LONG)])

@@ -18,7 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
 from app.auth.models import User
@@ -129,10 +129,12 @@ class Challenge(db.Model):
 class Idea(db.Model):
     __tablename__ = "ideas"
     __table_args__ = (
-        Index("ix_ideas_challenge_status_hot", "challenge_id", "status", "hot_score"),
-        Index("ix_ideas_challenge_status_top", "challenge_id", "status", "supporter_count"),
-        Index("ix_ideas_challenge_status_new", "challenge_id", "status", "published_at"),
-        Index("ix_ideas_challenge_status_random", "challenge_id", "status", "random_key"),
+        # Each public ordering is one index range scan, whatever the size.
+        Index("ix_ideas_public_hot", "challenge_id", "is_public", "hot_score"),
+        Index("ix_ideas_public_top", "challenge_id", "is_public", "supporter_count"),
+        Index("ix_ideas_public_new", "challenge_id", "is_public", "published_at"),
+        Index("ix_ideas_public_random", "challenge_id", "is_public", "random_key"),
+        Index("ix_ideas_challenge_status", "challenge_id", "status"),
         Index("ix_ideas_status_hot", "status", "hot_score"),
     )
 
@@ -143,6 +145,9 @@ class Idea(db.Model):
     description: Mapped[str] = mapped_column(Text)
     description_html: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    # status in IDEA_PUBLIC, stored so public lists are index scans; set by
+    # the validator below whenever status is assigned, so it cannot drift.
+    is_public: Mapped[bool] = mapped_column(default=False)
     # The status before the last change: "restore" after a hide goes back to it.
     previous_status: Mapped[str | None] = mapped_column(String(20))
     comments_locked: Mapped[bool] = mapped_column(default=False)
@@ -172,9 +177,10 @@ class Idea(db.Model):
     )
     tags: Mapped[list[Tag]] = relationship(secondary=idea_tags, order_by=Tag.name, lazy="raise_on_sql")
 
-    @property
-    def is_public(self):
-        return self.status in IDEA_PUBLIC
+    @validates("status")
+    def _status_sets_visibility(self, key, status):
+        self.is_public = status in IDEA_PUBLIC
+        return status
 
     @property
     def status_label(self):

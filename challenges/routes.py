@@ -315,9 +315,9 @@ def review_idea(idea_id):
 
 
 def _builds_on_choices(form, challenge, exclude_id=None):
-    form.builds_on.choices = [(0, "— Nothing, it stands on its own —")] + [
-        (row.id, row.title) for row in services.builds_on_choices(challenge, exclude_id)
-    ]
+    form.builds_on.choices = {0: "— Nothing, it stands on its own —"} | {
+        row.id: row.title for row in services.builds_on_choices(challenge, exclude_id)
+    }
 
 
 @bp.route("/challenges/<slug>/ideas/new", methods=["GET", "POST"])
