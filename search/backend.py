@@ -23,13 +23,13 @@ from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from whoosh import highlight, index, qparser, sorting
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, Every, Or, Require, Term
+from whoosh import collectors, highlight, index, qparser, sorting
+from whoosh.query import And, Every, Or, Term
 
 from search.schema import ANALYZER, document_key, make_schema
 
 FACETS = ("kind", "challenge", "status", "tags")
+FACET_FIELDS = {"kind": "kind", "challenge": "challenge", "status": "status", "tags": "tagset"}
 SORTS = ("relevance", "supporters", "newest")
 
 
@@ -148,14 +148,17 @@ class WhooshBackend(SearchBackend):
 
     def _searcher(self):
         """A searcher for this thread, reopened when the index changed or was swapped."""
+        return self._open()[0]
+
+    def _open(self):
+        """(searcher, filter cache) for this thread; both are replaced when the index changes."""
         target = self._current_dir()
         cached = getattr(self._local, "cached", None)
         try:
             if cached is not None and cached[0] == target:
-                searcher = cached[1]
-                if searcher.up_to_date():
-                    return searcher
-                searcher.close()
+                if cached[1].up_to_date():
+                    return cached[1], cached[2]
+                cached[1].close()
             elif cached is not None:
                 cached[1].close()
             # Not Searcher.refresh(): it fails on an index that was empty.
@@ -163,8 +166,8 @@ class WhooshBackend(SearchBackend):
         except Exception as error:  # an unreadable index is the same trouble as a missing one
             self._local.cached = None
             raise IndexUnavailable(str(error)) from error
-        self._local.cached = (target, searcher)
-        return searcher
+        self._local.cached = (target, searcher, {})
+        return searcher, self._local.cached[2]
 
     def available(self):
         try:
@@ -189,52 +192,63 @@ class WhooshBackend(SearchBackend):
             return public
         return Or([public, *(Term("challenge", str(c)) for c in sorted(private_challenges))])
 
+    def _allowed(self, searcher, filters, conditions):
+        """The documents passing these conditions, as a bit set, computed once per searcher."""
+        if not conditions:
+            return None
+        key = repr(conditions)
+        if key not in filters:
+            if len(filters) > 256:
+                filters.clear()
+            filters[key] = searcher._filter_to_comb(And(conditions))
+        return filters[key]
+
     def search(self, request):
-        searcher = self._searcher()
+        searcher, filters = self._open()
         text = request.text.strip()
-        query = words = self._parser().parse(text) if text else Every()
+        query = self._parser().parse(text) if text else Every()
         conditions = [Term(name if name != "tag" else "tags", str(value))
-                      for name, value in request.filters.items() if value]
+                      for name, value in sorted(request.filters.items()) if value]
         visibility = self._visibility(request.private_challenges)
         if visibility is not None:
             conditions.append(visibility)
-        if conditions:
-            # Filters go into the query (Require: matched, not scored), not the
-            # collector: TimeLimitCollector would bypass a FilterCollector.
-            query = Require(query, And(conditions))
+        allowed = self._allowed(searcher, filters, conditions)
         sortedby = {
             "supporters": sorting.FieldFacet("supporters", reverse=True),
             "newest": sorting.FieldFacet("published", reverse=True),
         }.get(request.sort)
-        groupedby = {
-            name: sorting.FieldFacet(name, allow_overlap=(name == "tags"), maptype=sorting.Count)
+        deadline = time.perf_counter() + request.time_limit
+        # The page of results: a top-N collector (a heap, not every match sorted).
+        top = searcher.collector(limit=request.offset + request.limit, sortedby=sortedby)
+        results, timed_out = self._collect(searcher, query, top, allowed, deadline)
+        # Total and facet counts: every match, unscored, within what is left of the time.
+        counted = searcher.collector(limit=None, scored=False, groupedby={
+            name: sorting.FieldFacet(FACET_FIELDS[name], allow_overlap=(name == "tags"), maptype=sorting.Count)
             for name in FACETS
-        }
-        collector = searcher.collector(
-            limit=request.offset + request.limit, sortedby=sortedby, groupedby=groupedby
-        )
-        # No SIGALRM: searches run in web worker threads, where signals cannot be set.
-        limited = TimeLimitCollector(collector, request.time_limit, use_alarm=False)
-        timed_out = False
-        try:
-            searcher.search_with_collector(query, limited)
-        except TimeLimit:
-            timed_out = True
-        results = limited.results()
+        })
+        counts, counts_timed_out = self._collect(searcher, query, counted, allowed, deadline)
         keys = []
         for hit in results[request.offset:request.offset + request.limit]:
             kind, _, pk = hit["key"].partition(":")
             keys.append((kind, int(pk)))
         facets = {}
         for name in FACETS:
-            counts = results.groups(name) if name in results.facet_names() else {}
-            facets[name] = sorted(((v, n) for v, n in counts.items() if v), key=lambda item: (-item[1], item[0]))
-        terms = frozenset(t for f, t in words.iter_all_terms() if f in ("title", "body", "tags"))
-        total = results.scored_length() if sortedby is None and not groupedby else len(results)
-        hits = Hits(keys, total, facets, terms, timed_out)
+            groups = counts.groups(name) if name in counts.facet_names() else {}
+            values = ((v.decode() if isinstance(v, bytes) else v, n) for v, n in groups.items() if v)
+            facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
+        terms = frozenset(t for f, t in query.iter_all_terms() if f in ("title", "body", "tags"))
+        total = max(len(counts), results.scored_length())  # len(results) would run the query again
+        hits = Hits(keys, total, facets, terms, timed_out or counts_timed_out)
         if request.suggest and text and total < 3:
-            hits.suggestion = self._suggest(searcher, words, text)
+            hits.suggestion = self._suggest(searcher, query, text)
         return hits
+
+    @staticmethod
+    def _collect(searcher, query, collector, allowed, deadline):
+        """Run a collector until the deadline; past it, keep what was found (best first)."""
+        limited = _FilterUntil(collector, allowed, deadline)
+        searcher.search_with_collector(query, limited)
+        return limited.results(), limited.timed_out
 
     def _suggest(self, searcher, query, text):
         correction = searcher.correct_query(query, text, prefix=1)
@@ -292,6 +306,7 @@ class WhooshBackend(SearchBackend):
             "title": document.title or "",
             "body": document.body or "",
             "tags": ",".join(document.tags),
+            "tagset": [t.encode() for t in document.tags],
             "status": document.status,
             "challenge": str(document.challenge_id or ""),
             "public": "1" if document.public else "0",
@@ -363,6 +378,32 @@ class WhooshBackend(SearchBackend):
         generations = sorted((p for p in self.root.glob("gen-*") if p != keep), key=lambda p: p.name)
         for old in generations[:-1]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+class _FilterUntil(collectors.FilterCollector):
+    """Keeps only allowed documents, and stops collecting at a deadline.
+
+    whoosh's TimeLimitCollector cannot wrap a FilterCollector (it would call
+    past the filter), and its SIGALRM cannot be set in a web worker thread;
+    this checks the clock itself every few documents.
+    """
+
+    CHECK_EVERY = 64
+
+    def __init__(self, child, allowed, deadline):
+        super().__init__(child)
+        self.allowed = allowed  # None: everything; an empty set allows nothing
+        self.deadline = deadline
+        self.timed_out = False
+
+    def collect_matches(self):
+        child, allowed, offset = self.child, self.allowed, self.offset
+        for n, docnum in enumerate(child.matches()):
+            if n % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
+                self.timed_out = True
+                return
+            if allowed is None or offset + docnum in allowed:
+                child.collect(docnum)
 
 
 class _Batch:

@@ -6,8 +6,10 @@ from flask_login import current_user
 from app import permissions
 from app.extensions import db, htmx
 from challenges import services as challenges
-from search import hooks  # noqa: F401  (connects the reindex receivers)
-from search import services
+from search import (
+    hooks,  # noqa: F401  (connects the reindex receivers)
+    services,
+)
 
 bp = Blueprint("search", __name__, cli_group="search")
 

@@ -118,7 +118,7 @@ def documents_for(keys):
 
 def all_documents():
     """Every challenge, idea and comment, streamed in batches of ids."""
-    for kind, (load, column) in _LOADERS.items():
+    for load, column in _LOADERS.values():
         last = 0
         while True:
             ids = list(db.session.scalars(select(column).where(column > last).order_by(column).limit(BATCH)))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from app.extensions import db
 from challenges import services as challenges
-from search import jobs as search_jobs
 from search import backend as backend_module
+from search import jobs as search_jobs
 from search import services
 from search.backend import Document, WhooshBackend
 from tests.factories import ChallengeFactory, UserFactory
