@@ -223,8 +223,7 @@ class WhooshBackend(SearchBackend):
         results, timed_out = self._collect(searcher, query, top, allowed, deadline)
         # Total and facet counts: every match, unscored, within what is left of the time.
         counted = searcher.collector(limit=None, scored=False, groupedby={
-            name: sorting.FieldFacet(FACET_FIELDS[name], allow_overlap=(name == "tags"), maptype=sorting.Count)
-            for name in FACETS
+            name: _ColumnFacet(FACET_FIELDS[name], filters, overlap=(name == "tags")) for name in FACETS
         })
         counts, counts_timed_out = self._collect(searcher, query, counted, allowed, deadline)
         keys = []
@@ -404,6 +403,41 @@ class _FilterUntil(collectors.FilterCollector):
                 return
             if allowed is None or offset + docnum in allowed:
                 child.collect(docnum)
+
+
+class _ColumnFacet(sorting.FacetType):
+    """Counts the values of a column, reusing column readers for the life of the searcher.
+
+    whoosh's FieldFacet reopens each column on every search, reading the
+    offsets of every document; with 100,000 documents that alone cost more
+    than the search.
+    """
+
+    def __init__(self, fieldname, cache, overlap=False):
+        self.fieldname, self.cache, self.overlap = fieldname, cache, overlap
+        self.maptype = sorting.Count
+
+    def categorizer(self, global_searcher):
+        return _ColumnCategorizer(self.fieldname, self.cache, self.overlap)
+
+
+class _ColumnCategorizer(sorting.Categorizer):
+    def __init__(self, fieldname, cache, overlap):
+        self.fieldname, self.cache, self.allow_overlap = fieldname, cache, overlap
+        self._column = None
+
+    def set_searcher(self, segment_searcher, docoffset):
+        reader = segment_searcher.reader()
+        key = ("column", id(reader), self.fieldname)  # readers live as long as this cache
+        if key not in self.cache:
+            self.cache[key] = reader.column_reader(self.fieldname)
+        self._column = self.cache[key]
+
+    def key_for(self, matcher, docid):
+        return self._column[docid]
+
+    def keys_for(self, matcher, docid):
+        return self._column[docid]
 
 
 class _Batch:
