@@ -258,8 +258,8 @@ class WhooshBackend(SearchBackend):
             return None
         return correction.string
 
-    def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5):
-        searcher = self._searcher()
+    def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5, time_limit=0.25):
+        searcher, filters = self._open()
         clauses = []
         for fieldname, source, weight in (("title", title, 2.0), ("body", f"{title}\n{text}", 1.0)):
             if source.strip():
@@ -268,9 +268,10 @@ class WhooshBackend(SearchBackend):
         if not clauses:
             return []
         conditions = [Term("kind", kind), Term("challenge", str(challenge_id)), Term("public", "1")]
-        mask = Term("key", document_key(kind, exclude_pk)) if exclude_pk else None
-        results = searcher.search(Or(clauses), limit=limit, filter=And(conditions), mask=mask)
-        return [hit["pk"] for hit in results]
+        allowed = self._allowed(searcher, filters, conditions)
+        top = searcher.collector(limit=limit + 1)
+        results, _ = self._collect(searcher, Or(clauses), top, allowed, time.perf_counter() + time_limit)
+        return [hit["pk"] for hit in results if hit["pk"] != exclude_pk][:limit]
 
     def highlight(self, text, terms, length=240, whole=False):
         if not text:
