@@ -84,6 +84,9 @@ class SearchBackend:
     def available(self) -> bool:
         raise NotImplementedError
 
+    def rebuilding(self) -> bool:
+        raise NotImplementedError
+
     def search(self, request: SearchRequest) -> Hits:
         raise NotImplementedError
 
@@ -314,12 +317,22 @@ class WhooshBackend(SearchBackend):
             "published": _epoch(document.published),
         }
 
-    def _rebuilding(self):
+    def rebuilding(self):
+        """Whether a rebuild is under way (its process alive, and not started hours ago)."""
         marker = self.root / self.MARKER
         try:
-            return time.time() - marker.stat().st_mtime < self.STALE_MARKER
-        except FileNotFoundError:
+            if time.time() - marker.stat().st_mtime > self.STALE_MARKER:
+                return False
+            pid = int(marker.read_text() or 0)
+        except (FileNotFoundError, ValueError):
             return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False  # the rebuild died; a new one may start
+        except PermissionError:
+            pass
+        return True
 
     @contextmanager
     def writer(self):
@@ -332,7 +345,7 @@ class WhooshBackend(SearchBackend):
                 batch.writer.cancel()
                 raise
             batch.writer.commit()
-            if batch.touched and self._rebuilding():
+            if batch.touched and self.rebuilding():
                 with open(self.root / self.REPLAY, "a") as log:
                     log.writelines(f"{key}\n" for key in batch.touched)
 

@@ -30,6 +30,8 @@ def rebuild_index():
 
 
 def ensure_index():
-    """Rebuild only when the index is missing or unreadable: repeated requests cost nothing."""
-    if not services.backend().available():
+    """Rebuild only when the index is missing or unreadable and no rebuild is under way:
+    the search page asks on every visit while the index is gone, and that must cost nothing."""
+    engine = services.backend()
+    if not engine.available() and not engine.rebuilding():
         services.rebuild()

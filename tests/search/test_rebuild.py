@@ -164,3 +164,14 @@ def test_ensure_index_does_nothing_when_the_index_is_fine(session, search_index)
     before = os.path.realpath(search_index / "current")
     search_jobs.ensure_index()
     assert os.path.realpath(search_index / "current") == before
+
+
+def test_ensure_index_leaves_a_running_rebuild_alone(session, search_index):
+    shutil.rmtree(search_index)
+    search_index.mkdir()
+    (search_index / "rebuilding").write_text(str(os.getpid()))  # a live process is rebuilding
+    search_jobs.ensure_index()
+    assert not services.backend().available()
+    (search_index / "rebuilding").write_text("999999999")  # that process died
+    search_jobs.ensure_index()
+    assert services.backend().available()
