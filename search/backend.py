@@ -16,6 +16,7 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -139,6 +140,7 @@ class WhooshBackend(SearchBackend):
         self.root = Path(root)
         self.schema = make_schema()
         self._local = threading.local()
+        self._segments = {}  # per-segment filters and columns, shared by threads
 
     # Reading
 
@@ -151,26 +153,21 @@ class WhooshBackend(SearchBackend):
 
     def _searcher(self):
         """A searcher for this thread, reopened when the index changed or was swapped."""
-        return self._open()[0]
-
-    def _open(self):
-        """(searcher, filter cache) for this thread; both are replaced when the index changes."""
         target = self._current_dir()
         cached = getattr(self._local, "cached", None)
         try:
-            if cached is not None and cached[0] == target:
-                if cached[1].up_to_date():
-                    return cached[1], cached[2]
+            if cached is not None:
+                if cached[0] == target and cached[1].up_to_date():
+                    return cached[1]
                 cached[1].close()
-            elif cached is not None:
-                cached[1].close()
-            # Not Searcher.refresh(): it fails on an index that was empty.
+            # Not Searcher.refresh(): it fails on an index that was empty, and the
+            # segment readers it reuses can miss deletions made since.
             searcher = index.open_dir(target, schema=self.schema).searcher()
         except Exception as error:  # an unreadable index is the same trouble as a missing one
             self._local.cached = None
             raise IndexUnavailable(str(error)) from error
-        self._local.cached = (target, searcher, {})
-        return searcher, self._local.cached[2]
+        self._local.cached = (target, searcher)
+        return searcher
 
     def available(self):
         try:
@@ -195,19 +192,75 @@ class WhooshBackend(SearchBackend):
             return public
         return Or([public, *(Term("challenge", str(c)) for c in sorted(private_challenges))])
 
-    def _allowed(self, searcher, filters, conditions):
-        """The documents passing these conditions, as a bit set, computed once per searcher."""
+    # Per-segment caches. A segment never changes once written (deletions are
+    # applied by the matchers), so what is derived from it holds until a merge
+    # or a rebuild retires it, across searcher reopens and index writes.
+
+    def _segment_key(self, subsearcher, *rest):
+        segment = subsearcher.reader().segment()
+        return (segment.segment_id() if segment is not None else id(subsearcher.reader()), *rest)
+
+    def _remember(self, key, compute):
+        cache = self._segments
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            if len(cache) > 512:  # retired segments' entries go, a few at a time
+                cache.clear()
+            cache[key] = value
+        return value
+
+    def _allowed_in(self, conditions):
+        """subsearcher -> the set of its document numbers passing `conditions` (None: all)."""
         if not conditions:
-            return None
-        key = repr(conditions)
-        if key not in filters:
-            if len(filters) > 256:
-                filters.clear()
-            filters[key] = searcher._filter_to_comb(And(conditions))
-        return filters[key]
+            return lambda subsearcher: None
+        condition = And(conditions)
+
+        def allowed(subsearcher):
+            key = self._segment_key(subsearcher, "filter", repr(condition))
+            return self._remember(key, lambda: frozenset(
+                condition.matcher(subsearcher, subsearcher.boolean_context()).all_ids()))
+        return allowed
+
+    def _values(self, subsearcher, fieldname):
+        """Every document's raw value in a column of this segment, as a list."""
+        def read():
+            reader = subsearcher.reader()
+            if not reader.has_column(fieldname):
+                return [b""] * reader.doc_count_all()
+            return list(reader.column_reader(fieldname, translate=False))
+        return self._remember(self._segment_key(subsearcher, "column", fieldname), read)
+
+    def _count(self, searcher, query, allowed_in, deadline):
+        """Matches and facet counts over every match, unscored, until the deadline."""
+        kinds, challenges, statuses, tags = Counter(), Counter(), Counter(), Counter()
+        total, timed_out = 0, False
+        for subsearcher, _offset in searcher.leaf_searchers():
+            allowed = allowed_in(subsearcher)
+            kind, challenge, status, tagset = (self._values(subsearcher, FACET_FIELDS[name]) for name in FACETS)
+            matcher = query.matcher(subsearcher, subsearcher.boolean_context())
+            for n, docnum in enumerate(matcher.all_ids()):
+                if n % 256 == 0 and time.perf_counter() > deadline:
+                    timed_out = True
+                    break
+                if allowed is not None and docnum not in allowed:
+                    continue
+                total += 1
+                kinds[kind[docnum]] += 1
+                challenges[challenge[docnum]] += 1
+                statuses[status[docnum]] += 1
+                if tagset[docnum]:
+                    tags.update(tagset[docnum])
+            if timed_out:
+                break
+        facets = {}
+        for name, counter in zip(FACETS, (kinds, challenges, statuses, tags), strict=True):
+            values = ((v.decode(), n) for v, n in counter.items() if v)
+            facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
+        return total, facets, timed_out
 
     def search(self, request):
-        searcher, filters = self._open()
+        searcher = self._searcher()
         text = request.text.strip()
         query = self._parser().parse(text) if text else Every()
         conditions = [Term(name if name != "tag" else "tags", str(value))
@@ -215,40 +268,33 @@ class WhooshBackend(SearchBackend):
         visibility = self._visibility(request.private_challenges)
         if visibility is not None:
             conditions.append(visibility)
-        allowed = self._allowed(searcher, filters, conditions)
+        allowed_in = self._allowed_in(conditions)
         sortedby = {
             "supporters": sorting.FieldFacet("supporters", reverse=True),
             "newest": sorting.FieldFacet("published", reverse=True),
         }.get(request.sort)
         deadline = time.perf_counter() + request.time_limit
-        # The page of results: a top-N collector (a heap, not every match sorted).
+        # The page of results: a top-N collector, which skips blocks of postings
+        # that cannot make the cut (so common words stay fast).
         top = searcher.collector(limit=request.offset + request.limit, sortedby=sortedby)
-        results, timed_out = self._collect(searcher, query, top, allowed, deadline)
-        # Total and facet counts: every match, unscored, within what is left of the time.
-        counted = searcher.collector(limit=None, scored=False, groupedby={
-            name: _ColumnFacet(FACET_FIELDS[name], filters, overlap=(name == "tags")) for name in FACETS
-        })
-        counts, counts_timed_out = self._collect(searcher, query, counted, allowed, deadline)
+        results, timed_out = self._collect(searcher, query, top, allowed_in, deadline)
+        # The total and the facets: every match, unscored, in what is left of the time.
+        total, facets, counts_timed_out = self._count(searcher, query, allowed_in, deadline)
         keys = []
         for hit in results[request.offset:request.offset + request.limit]:
             kind, _, pk = hit["key"].partition(":")
             keys.append((kind, int(pk)))
-        facets = {}
-        for name in FACETS:
-            groups = counts.groups(name) if name in counts.facet_names() else {}
-            values = ((v.decode() if isinstance(v, bytes) else v, n) for v, n in groups.items() if v)
-            facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
         terms = frozenset(t for f, t in query.iter_all_terms() if f in ("title", "body", "tags"))
-        total = max(len(counts), results.scored_length())  # len(results) would run the query again
+        total = max(total, results.scored_length())
         hits = Hits(keys, total, facets, terms, timed_out or counts_timed_out)
         if request.suggest and text and total < 3:
             hits.suggestion = self._suggest(searcher, query, text)
         return hits
 
     @staticmethod
-    def _collect(searcher, query, collector, allowed, deadline):
+    def _collect(searcher, query, collector, allowed_in, deadline):
         """Run a collector until the deadline; past it, keep what was found (best first)."""
-        limited = _FilterUntil(collector, allowed, deadline)
+        limited = _FilterUntil(collector, allowed_in, deadline)
         searcher.search_with_collector(query, limited)
         return limited.results(), limited.timed_out
 
@@ -262,7 +308,7 @@ class WhooshBackend(SearchBackend):
         return correction.string
 
     def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5, time_limit=0.25):
-        searcher, filters = self._open()
+        searcher = self._searcher()
         clauses = []
         for fieldname, source, weight in (("title", title, 2.0), ("body", f"{title}\n{text}", 1.0)):
             if source.strip():
@@ -271,9 +317,9 @@ class WhooshBackend(SearchBackend):
         if not clauses:
             return []
         conditions = [Term("kind", kind), Term("challenge", str(challenge_id)), Term("public", "1")]
-        allowed = self._allowed(searcher, filters, conditions)
         top = searcher.collector(limit=limit + 1)
-        results, _ = self._collect(searcher, Or(clauses), top, allowed, time.perf_counter() + time_limit)
+        results, _ = self._collect(searcher, Or(clauses), top, self._allowed_in(conditions),
+                                   time.perf_counter() + time_limit)
         return [hit["pk"] for hit in results if hit["pk"] != exclude_pk][:limit]
 
     def highlight(self, text, terms, length=240, whole=False):
@@ -398,60 +444,31 @@ class _FilterUntil(collectors.FilterCollector):
 
     whoosh's TimeLimitCollector cannot wrap a FilterCollector (it would call
     past the filter), and its SIGALRM cannot be set in a web worker thread;
-    this checks the clock itself every few documents.
+    this checks the clock itself every few documents. The allowed documents
+    come per segment, from a cache that survives index writes.
     """
 
     CHECK_EVERY = 64
 
-    def __init__(self, child, allowed, deadline):
+    def __init__(self, child, allowed_in, deadline):
         super().__init__(child)
-        self.allowed = allowed  # None: everything; an empty set allows nothing
+        self.allowed_in = allowed_in
+        self.allowed = None  # None: everything; an empty set allows nothing
         self.deadline = deadline
         self.timed_out = False
 
+    def set_subsearcher(self, subsearcher, offset):
+        super().set_subsearcher(subsearcher, offset)
+        self.allowed = self.allowed_in(subsearcher)
+
     def collect_matches(self):
-        child, allowed, offset = self.child, self.allowed, self.offset
+        child, allowed = self.child, self.allowed
         for n, docnum in enumerate(child.matches()):
             if n % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
                 self.timed_out = True
                 return
-            if allowed is None or offset + docnum in allowed:
+            if allowed is None or docnum in allowed:
                 child.collect(docnum)
-
-
-class _ColumnFacet(sorting.FacetType):
-    """Counts the values of a column, reusing column readers for the life of the searcher.
-
-    whoosh's FieldFacet reopens each column on every search, reading the
-    offsets of every document; with 100,000 documents that alone cost more
-    than the search.
-    """
-
-    def __init__(self, fieldname, cache, overlap=False):
-        self.fieldname, self.cache, self.overlap = fieldname, cache, overlap
-        self.maptype = sorting.Count
-
-    def categorizer(self, global_searcher):
-        return _ColumnCategorizer(self.fieldname, self.cache, self.overlap)
-
-
-class _ColumnCategorizer(sorting.Categorizer):
-    def __init__(self, fieldname, cache, overlap):
-        self.fieldname, self.cache, self.allow_overlap = fieldname, cache, overlap
-        self._column = None
-
-    def set_searcher(self, segment_searcher, docoffset):
-        reader = segment_searcher.reader()
-        key = ("column", id(reader), self.fieldname)  # readers live as long as this cache
-        if key not in self.cache:
-            self.cache[key] = reader.column_reader(self.fieldname)
-        self._column = self.cache[key]
-
-    def key_for(self, matcher, docid):
-        return self._column[docid]
-
-    def keys_for(self, matcher, docid):
-        return self._column[docid]
 
 
 class _Batch:

@@ -29,15 +29,17 @@ def _challenge_phase_changed(sender, challenge_id, before=None, after=None, **ex
     _enqueue(search_jobs.index_challenge_content if content else search_jobs.index_challenge, challenge_id)
 
 
-@signals.idea_submitted.connect
 @signals.idea_edited.connect
 @signals.idea_supporters_changed.connect
 def _idea_changed(sender, idea_id, **extra):
     _enqueue(search_jobs.index_documents, f"idea:{idea_id}")
 
 
+@signals.idea_submitted.connect
 @signals.idea_status_changed.connect
 def _idea_status_changed(sender, idea_id, **extra):
+    # The same job for both: a submission that publishes at once sends both
+    # signals in one transaction, and enqueue() keeps one of identical jobs.
     _enqueue(search_jobs.index_idea, idea_id)
 
 
