@@ -25,7 +25,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 from whoosh import collectors, highlight, index, qparser, sorting
-from whoosh.query import And, Every, Or, Term
+from whoosh.query import And, AndMaybe, Every, Or, Term
 
 from search.schema import ANALYZER, document_key, make_schema
 
@@ -176,13 +176,20 @@ class WhooshBackend(SearchBackend):
             return False
         return True
 
-    def _parser(self):
-        parser = qparser.MultifieldParser(["title", "body", "tags"], self.schema, group=qparser.AndGroup)
+    def _parser(self, fieldname="body", group=qparser.AndGroup):
+        parser = qparser.QueryParser(fieldname, self.schema, group=group)
         # People type words, not query syntax: no field names, ranges or wildcards
         # (a leading wildcard would walk the whole term list).
         for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin, qparser.RangePlugin, qparser.BoostPlugin):
             parser.remove_plugin_class(plugin)
         return parser
+
+    def _query(self, text):
+        """(matching query, ranking query). Matching runs on `body` alone, which also
+        holds the title and tags: one posting list per word, intersected, instead
+        of a union over three fields per word. Title words then add to the score."""
+        words = self._parser().parse(text)
+        return words, AndMaybe(words, self._parser("title", qparser.OrGroup).parse(text))
 
     def _visibility(self, private_challenges):
         if private_challenges is None:
@@ -262,7 +269,7 @@ class WhooshBackend(SearchBackend):
     def search(self, request):
         searcher = self._searcher()
         text = request.text.strip()
-        query = self._parser().parse(text) if text else Every()
+        words, ranked = self._query(text) if text else (Every(), Every())
         conditions = [Term(name if name != "tag" else "tags", str(value))
                       for name, value in sorted(request.filters.items()) if value]
         visibility = self._visibility(request.private_challenges)
@@ -277,18 +284,18 @@ class WhooshBackend(SearchBackend):
         # The page of results: a top-N collector, which skips blocks of postings
         # that cannot make the cut (so common words stay fast).
         top = searcher.collector(limit=request.offset + request.limit, sortedby=sortedby)
-        results, timed_out = self._collect(searcher, query, top, allowed_in, deadline)
+        results, timed_out = self._collect(searcher, ranked, top, allowed_in, deadline)
         # The total and the facets: every match, unscored, in what is left of the time.
-        total, facets, counts_timed_out = self._count(searcher, query, allowed_in, deadline)
+        total, facets, counts_timed_out = self._count(searcher, words, allowed_in, deadline)
         keys = []
         for hit in results[request.offset:request.offset + request.limit]:
             kind, _, pk = hit["key"].partition(":")
             keys.append((kind, int(pk)))
-        terms = frozenset(t for f, t in query.iter_all_terms() if f in ("title", "body", "tags"))
+        terms = frozenset(t for f, t in words.iter_all_terms() if f == "body")
         total = max(total, results.scored_length())
         hits = Hits(keys, total, facets, terms, timed_out or counts_timed_out)
         if request.suggest and text and total < 3:
-            hits.suggestion = self._suggest(searcher, query, text)
+            hits.suggestion = self._suggest(searcher, words, text)
         return hits
 
     @staticmethod
@@ -299,7 +306,8 @@ class WhooshBackend(SearchBackend):
         return limited.results(), limited.timed_out
 
     def _suggest(self, searcher, query, text):
-        correction = searcher.correct_query(query, text, prefix=1)
+        # Suggestions are whole title words (kept unstemmed for this), not stems.
+        correction = searcher.correct_query(query, text, prefix=1, correctors={"body": searcher.corrector("title")})
         if correction.query == query or correction.string.lower() == text.lower():
             return None
         # The corrector speaks in whole words; parse them as a query would be.
@@ -353,7 +361,7 @@ class WhooshBackend(SearchBackend):
             "kind": document.kind,
             "pk": document.pk,
             "title": document.title or "",
-            "body": document.body or "",
+            "body": "\n".join((document.title or "", document.body or "", ", ".join(document.tags))),
             "tags": ",".join(document.tags),
             "tagset": [t.encode() for t in document.tags],
             "status": document.status,

@@ -23,7 +23,7 @@ def make_schema():
         # Spelling suggestions come from title words (kept unstemmed in a side
         # field); doing the same for bodies doubled the postings and the rebuild time.
         title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0, spelling=True),
-        body=fields.TEXT(analyzer=ANALYZER),
+        body=fields.TEXT(analyzer=ANALYZER),  # indexed with the title and tags too: queries match here
         tags=fields.KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=2.0),
         # The same tags as a per-document list: counting a facet reads it only for
         # matching documents (facets on `tags` itself walk every posting of every tag).
