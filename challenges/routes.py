@@ -28,8 +28,8 @@ def _visible_challenge(slug):
     return challenge
 
 
-def _visible_idea(idea_id):
-    idea = services.get_idea(idea_id)
+def _visible_idea(idea_id, idea=None):
+    idea = idea or services.get_idea(idea_id)
     if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
         abort(404)
     return idea
@@ -355,7 +355,7 @@ def idea(idea_id):
     idea = services.get_idea(idea_id)
     if idea is not None and idea.status == "merged" and idea.merged_into_id:
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 301)
-    idea = _visible_idea(idea_id)
+    idea = _visible_idea(idea_id, idea)
     challenge = idea.challenge
     return render_template(
         "challenges/idea.html",
