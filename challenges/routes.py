@@ -207,15 +207,17 @@ def move_phase(slug):
 @_forbidden_as_403
 def follow_challenge(slug):
     challenge = _visible_challenge(slug)
-    if request.form.get("follow") == "0":
-        services.unfollow_challenge(current_user, challenge)
-    else:
-        services.follow_challenge(current_user, challenge)
+    return _set_following(challenge, "challenge-follow", "challenges/_follow_challenge.html",
+                          url_for("challenges.show", slug=slug), challenge=challenge)
+
+
+def _set_following(target, fragment_id, template, back, **context):
+    following = request.form.get("follow") != "0"
+    services.set_following(current_user, target, following)
     db.session.commit()
-    if htmx and htmx.target == "challenge-follow":
-        return _with_vary(render_template("challenges/_follow_challenge.html", challenge=challenge,
-                                          following=services.follows_challenge(current_user, challenge)))
-    return redirect(url_for("challenges.show", slug=slug))
+    if htmx and htmx.target == fragment_id:
+        return _with_vary(render_template(template, following=following, **context))
+    return redirect(back)
 
 
 @bp.post("/challenges/<slug>/norms")
@@ -413,15 +415,8 @@ def withdraw_idea(idea_id):
 @_forbidden_as_403
 def follow_idea(idea_id):
     idea = _visible_idea(idea_id)
-    if request.form.get("follow") == "0":
-        services.unfollow_idea(current_user, idea)
-    else:
-        services.follow_idea(current_user, idea)
-    db.session.commit()
-    if htmx and htmx.target == "idea-follow":
-        return _with_vary(render_template("challenges/_follow_idea.html", idea=idea,
-                                          following=services.follows_idea(current_user, idea)))
-    return redirect(url_for("challenges.idea", idea_id=idea.id))
+    return _set_following(idea, "idea-follow", "challenges/_follow_idea.html",
+                          url_for("challenges.idea", idea_id=idea.id), idea=idea)
 
 
 # Comments
