@@ -36,7 +36,7 @@ PHASE_LABELS = {
     "results": "Results",
     "closed": "Closed",
 }
-FORMATS = {"challenge": "Open challenge", "holdup": "Hold-up workshop"}
+FORMATS = {"challenge": "Challenge", "holdup": "Hold-up workshop"}
 MODERATION_POLICIES = {
     "pre_new": "Pre-moderate new members (their first 3 contributions)",
     "pre_all": "Pre-moderate everything",
