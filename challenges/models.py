@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -35,7 +36,7 @@ PHASE_LABELS = {
     "results": "Results",
     "closed": "Closed",
 }
-FORMATS = {"challenge": "Open challenge", "holdup": "Hold-up workshop"}
+FORMATS = {"challenge": "Challenge", "holdup": "Hold-up workshop"}
 MODERATION_POLICIES = {
     "pre_new": "Pre-moderate new members (their first 3 contributions)",
     "pre_all": "Pre-moderate everything",
@@ -136,6 +137,10 @@ class Idea(db.Model):
         Index("ix_ideas_public_random", "challenge_id", "is_public", "random_key"),
         Index("ix_ideas_challenge_status", "challenge_id", "status"),
         Index("ix_ideas_status_hot", "status", "hot_score"),
+        # Most ideas build on nothing: a partial index keeps the planner's
+        # statistics about the others honest (SQLite would otherwise scan).
+        Index("ix_ideas_builds_on_id", "builds_on_id", sqlite_where=text("builds_on_id IS NOT NULL"),
+              postgresql_where=text("builds_on_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +156,7 @@ class Idea(db.Model):
     # The status before the last change: "restore" after a hide goes back to it.
     previous_status: Mapped[str | None] = mapped_column(String(20))
     comments_locked: Mapped[bool] = mapped_column(default=False)
-    builds_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"), index=True)
+    builds_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     # Where a merged idea went (moderation); its page redirects there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     supporter_count: Mapped[int] = mapped_column(default=0)

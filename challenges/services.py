@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
-from sqlalchemy import delete, func, literal, select, union_all, update
+from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import clock, permissions, signals
@@ -602,36 +602,29 @@ def set_comment_status(comment, idea, status):
 # Follows
 
 
-def follow_challenge(user, challenge):
+_FOLLOW_MODELS = {Challenge: (ChallengeFollow, "challenge_id"), Idea: (IdeaFollow, "idea_id")}
+
+
+def set_following(user, target, following=True):
+    """Follow or unfollow a challenge or an idea; the follower count follows suit."""
     _require(permissions._member(user), "Log in to follow.")
-    if db.session.get(ChallengeFollow, (user.id, challenge.id)) is None:
-        db.session.add(ChallengeFollow(user_id=user.id, challenge_id=challenge.id))
-        challenge.follower_count += 1
-        db.session.flush()
-
-
-def unfollow_challenge(user, challenge):
-    removed = db.session.execute(
-        delete(ChallengeFollow).where(ChallengeFollow.user_id == user.id, ChallengeFollow.challenge_id == challenge.id)
-    ).rowcount
-    challenge.follower_count -= removed
+    model, key = _FOLLOW_MODELS[type(target)]
+    row = db.session.get(model, (user.id, target.id))
+    if following and row is None:
+        db.session.add(model(user_id=user.id, **{key: target.id}))
+        target.follower_count += 1
+    elif not following and row is not None:
+        db.session.delete(row)
+        target.follower_count -= 1
     db.session.flush()
+
+
+def follow_challenge(user, challenge):
+    set_following(user, challenge)
 
 
 def follow_idea(user, idea):
-    _require(permissions._member(user), "Log in to follow.")
-    if db.session.get(IdeaFollow, (user.id, idea.id)) is None:
-        db.session.add(IdeaFollow(user_id=user.id, idea_id=idea.id))
-        idea.follower_count += 1
-        db.session.flush()
-
-
-def unfollow_idea(user, idea):
-    removed = db.session.execute(
-        delete(IdeaFollow).where(IdeaFollow.user_id == user.id, IdeaFollow.idea_id == idea.id)
-    ).rowcount
-    idea.follower_count -= removed
-    db.session.flush()
+    set_following(user, idea)
 
 
 def follows_challenge(user, challenge):

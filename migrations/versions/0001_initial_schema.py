@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:42:07.488265
+Create Date: 2026-11-22 02:46:08.701184
 
 """
 from alembic import op
@@ -153,7 +153,7 @@ def upgrade():
     )
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ideas_builds_on_id'), ['builds_on_id'], unique=False)
+        batch_op.create_index('ix_ideas_builds_on_id', ['builds_on_id'], unique=False, sqlite_where=sa.text('builds_on_id IS NOT NULL'), postgresql_where=sa.text('builds_on_id IS NOT NULL'))
         batch_op.create_index('ix_ideas_challenge_status', ['challenge_id', 'status'], unique=False)
         batch_op.create_index('ix_ideas_public_hot', ['challenge_id', 'is_public', 'hot_score'], unique=False)
         batch_op.create_index('ix_ideas_public_new', ['challenge_id', 'is_public', 'published_at'], unique=False)
@@ -258,7 +258,7 @@ def downgrade():
         batch_op.drop_index('ix_ideas_public_new')
         batch_op.drop_index('ix_ideas_public_hot')
         batch_op.drop_index('ix_ideas_challenge_status')
-        batch_op.drop_index(batch_op.f('ix_ideas_builds_on_id'))
+        batch_op.drop_index('ix_ideas_builds_on_id', sqlite_where=sa.text('builds_on_id IS NOT NULL'), postgresql_where=sa.text('builds_on_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
 
     op.drop_table('ideas')
