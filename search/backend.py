@@ -295,7 +295,7 @@ class WhooshBackend(SearchBackend):
         total = max(total, results.scored_length())
         hits = Hits(keys, total, facets, terms, timed_out or counts_timed_out)
         if request.suggest and text and total < 3:
-            hits.suggestion = self._suggest(searcher, words, text)
+            hits.suggestion = self._suggest(searcher, words, text, allowed_in, deadline + 0.05)
         return hits
 
     @staticmethod
@@ -305,15 +305,16 @@ class WhooshBackend(SearchBackend):
         searcher.search_with_collector(query, limited)
         return limited.results(), limited.timed_out
 
-    def _suggest(self, searcher, query, text):
+    def _suggest(self, searcher, query, text, allowed_in, deadline):
         # Suggestions are whole title words (kept unstemmed for this), not stems.
         correction = searcher.correct_query(query, text, prefix=1, correctors={"body": searcher.corrector("title")})
         if correction.query == query or correction.string.lower() == text.lower():
             return None
-        # The corrector speaks in whole words; parse them as a query would be.
-        if not searcher.search(self._parser().parse(correction.string), limit=1):
-            return None
-        return correction.string
+        # Offered only when it finds something this viewer may see: a word
+        # from a hidden idea must not leak through "did you mean".
+        found, _ = self._collect(searcher, self._parser().parse(correction.string), searcher.collector(limit=1),
+                                 allowed_in, deadline)
+        return correction.string if found.scored_length() else None
 
     def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5, time_limit=0.25):
         searcher = self._searcher()

@@ -100,3 +100,15 @@ def test_the_index_itself_filters_before_sql_checks(world):
     hits = services.backend().search(SearchRequest("lantern"))
     assert set(hits.keys) == public_keys(world)
     assert hits.total == len(public_keys(world))
+
+
+def test_did_you_mean_never_offers_a_word_only_hidden_content_has(session):
+    IdeaFactory(status="hidden", title="Xylophones for the brass band")
+    IdeaFactory(title="Drums for the brass band")
+    commit()
+    search_jobs.index_challenge_content(ChallengeFactory().id)
+    from search import services
+
+    services.rebuild()
+    assert search(None, "xylophnes").suggestion is None
+    assert search(None, "drumms").suggestion == "drums"
