@@ -38,6 +38,7 @@ FLAGS_TO_HIDE = 3
 NEW_MEMBER_LINKS = 2
 NEW_MEMBER_INTERVAL = timedelta(seconds=30)
 NEW_MEMBER_IDEAS_PER_DAY = 10
+NEW_MEMBER_AGE = timedelta(days=7)
 NOTE_MAX = 2_000
 FLAG_NOTE_MAX = 500
 APPEAL_MESSAGE = (10, 2_000)
@@ -737,6 +738,9 @@ def match_watched_words(text):
 
 
 def is_new_member(user):
+    """Joined less than a week ago, or fewer than 3 published contributions."""
+    if clock.now() - clock.aware(user.created_at) < NEW_MEMBER_AGE:
+        return True
     return challenge_services._published_contributions(user) < challenge_services.TRUSTED_AFTER
 
 
