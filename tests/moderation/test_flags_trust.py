@@ -23,7 +23,7 @@ def submit(author, challenge, title="Share leftover bread with the neighbours", 
 
 def test_three_distinct_flags_hide_the_item_until_a_moderator_decides(session, challenge, moderator):
     idea = IdeaFactory(challenge=challenge)
-    for n in range(2):
+    for _ in range(2):
         services.flag_item(UserFactory(), item(idea), "spam")
     assert idea.status == "published" and case_of(idea).flag_count == 2
     services.flag_item(UserFactory(), item(idea), "other", "Links to a casino")
@@ -94,7 +94,14 @@ def test_new_members_get_two_links_at_most(session, challenge, member):
     submit(member, challenge, description=f"{DESCRIPTION} https://a.example https://b.example")
 
 
-def test_new_members_post_once_per_30_seconds(session, challenge, member):
+@pytest.fixture
+def through_the_site(app):
+    """Pace limits apply to contributions made through the site."""
+    with app.test_request_context("/"):
+        yield
+
+
+def test_new_members_post_once_per_30_seconds(session, challenge, member, through_the_site):
     clock.freeze(clock.now())
     idea = submit(member, challenge)
     clock.freeze(clock.now() + timedelta(seconds=10))
@@ -104,7 +111,7 @@ def test_new_members_post_once_per_30_seconds(session, challenge, member):
     challenges.post_comment(member, idea, challenge, "Me again")
 
 
-def test_new_members_submit_ten_ideas_a_day(session, challenge, member):
+def test_new_members_submit_ten_ideas_a_day(session, challenge, member, through_the_site):
     start = clock.now()
     for n in range(10):
         clock.freeze(start + timedelta(minutes=n))
@@ -116,7 +123,12 @@ def test_new_members_submit_ten_ideas_a_day(session, challenge, member):
     submit(member, challenge, title="A new day, a new idea")
 
 
-def test_trusted_members_are_not_limited(session, challenge):
+def test_scripts_are_not_paced(session, challenge, member):
+    submit(member, challenge)
+    submit(member, challenge, title="Straight after the first one")
+
+
+def test_trusted_members_are_not_limited(session, challenge, through_the_site):
     member = UserFactory(created_at=clock.now() - timedelta(days=8))
     for _ in range(3):
         IdeaFactory(challenge=challenge, author=member)
