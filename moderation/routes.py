@@ -73,6 +73,20 @@ def _queue_size():
     return services.queue_size(current_user)
 
 
+@bp.app_template_global("moderation_flag_reasons")
+def _flag_reasons():
+    return FLAG_REASONS
+
+
+@bp.app_template_global("moderation_rejection")
+def _rejection(kind, item):
+    """For the author of a rejected item: the reason, and whether they appealed."""
+    found = services.load_item(kind, item.id)
+    rejection = services.rejection_of(found)
+    reason = REJECT_REASONS.get(rejection.reason, rejection.reason) if rejection else ""
+    return rejection, reason, services.appeal_of(found)
+
+
 @bp.app_template_filter("mod_age")
 def _age(moment):
     """How long ago, in the largest unit that fits: "3 days", "5 hours"."""
@@ -313,14 +327,7 @@ def _member_action(member, form, action, success):
 
 
 def _item_url(item):
-    return url_for("challenges.idea", idea_id=item.idea.id) if "challenges.idea" in _endpoints() \
-        else url_for("moderation_member.standing")
-
-
-def _endpoints():
-    from flask import current_app
-
-    return current_app.view_functions
+    return url_for("challenges.idea", idea_id=item.idea.id)
 
 
 @member_bp.route("/flag/<kind>/<int:item_id>", methods=["GET", "POST"])
