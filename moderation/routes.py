@@ -6,6 +6,7 @@ fragment htmx asked for (by HX-Target) or redirect a plain form post.
 """
 import csv
 import io
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -139,15 +140,18 @@ def _load_item(kind, item_id):
     return services.load_item(kind, item_id) or abort(404)
 
 
-def _run(action):
-    """Run a decision; on SQLite a concurrent writer can make the first try fail
-    outright (a stale snapshot), so it runs once more on a fresh transaction,
-    where the guard tells who decided."""
-    try:
-        return action()
-    except OperationalError:
-        db.session.rollback()
-        return action()
+def retry_if_busy(action, attempts=6):
+    """Run a decision. SQLite refuses a writer whose snapshot another writer made
+    stale ("database is locked"); on a fresh transaction the guard then sees the
+    other decision and says who took it. PostgreSQL waits on the row instead."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OperationalError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * 2**attempt)
 
 
 # The queue
@@ -200,7 +204,7 @@ def act(kind, item_id, action):
         error = _first_error(form)
     else:
         try:
-            entry = _run(lambda: services.decide(
+            entry = retry_if_busy(lambda: services.decide(
                 current_user, services.load_item(kind, item_id), action, reason=form.reason.data or "",
                 note=form.note.data or "", tags=form.tags.data or "", target_id=form.target_id.data,
                 case_id=case_id, seen_status=form.seen_status.data or None,

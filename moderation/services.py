@@ -251,6 +251,17 @@ def _claim(actor, item, decision, *, case_id=None, seen_status=None, changes_sta
     return case
 
 
+def _check_still_open(item, case_id, seen_status):
+    """Before judging the request: has someone else decided since the moderator looked?"""
+    if case_id:
+        case = db.session.get(ModerationCase, case_id)
+        if case is not None and case.decided_at is not None:
+            raise AlreadyDecided(db.session.get(User, case.decided_by_id) if case.decided_by_id else None,
+                                 case.decided_at)
+    if seen_status and seen_status != item.status:
+        raise AlreadyDecided(*_last_decision(item.kind, item.id))
+
+
 def _require_moderator(actor, item):
     if not permissions.can_moderate(actor, item.challenge_id):
         raise PermissionError("You do not moderate this challenge.")
@@ -290,6 +301,7 @@ def decide(actor, item, action, *, reason="", note="", tags="", target_id=None, 
     if action not in ITEM_ACTIONS:
         raise ModerationError(f"Unknown action “{action}”.")
     _require_moderator(actor, item)
+    _check_still_open(item, case_id, seen_status)
     if action in ("lock", "unlock", "tags", "merge", "unmerge") and item.kind != "idea":
         raise ModerationError("Only ideas can be locked, tagged or merged.")
     handler = {
