@@ -140,6 +140,7 @@ class AuditEntry(db.Model):
         Index("ix_moderation_log_actor", "actor_id", "created_at"),
         Index("ix_moderation_log_subject", "subject_id", "action"),
         Index("ix_moderation_log_challenge", "challenge_id", "created_at"),
+        Index("ix_moderation_log_waits", "created_at", "wait_seconds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,8 +157,10 @@ class AuditEntry(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     before_json: Mapped[str] = mapped_column(Text, default="{}")
     after_json: Mapped[str] = mapped_column(Text, default="{}")
-    # The queue case this decided, when there was one: time to decision.
+    # The queue case this decided, when there was one, and how long it waited:
+    # stored, so the median time to decision is one indexed query.
     case_opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wait_seconds: Mapped[int | None]
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise_on_sql")
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id], lazy="raise_on_sql")

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -71,7 +72,9 @@ def _labels():
 
 @bp.app_template_global("moderation_queue_size")
 def _queue_size():
-    return services.queue_size(current_user)
+    if "moderation_queue_size" not in g:
+        g.moderation_queue_size = services.queue_size(current_user)
+    return g.moderation_queue_size
 
 
 @bp.app_template_global("moderation_flag_reasons")
@@ -166,12 +169,13 @@ def queue():
         "sort": request.args.get("sort") if request.args.get("sort") in services.QUEUE_SORTS else "oldest",
     }
     page = services.queue_page(current_user, page=request.args.get("page", 1, type=int), **filters)
+    if not (filters["kind"] or filters["reason"] or filters["challenge_id"]):
+        g.moderation_queue_size = page.total  # the nav bar shows the same number
     context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=services.QUEUE_SORTS,
                    reject_reasons=REJECT_REASONS)
     if _target() == "queue-list":
         return render_template("moderation/_queue_list.html", **context)
-    return render_template("moderation/queue.html", figures=services.figures(current_user),
-                           challenges=services.moderated_challenges(current_user), **context)
+    return render_template("moderation/queue.html", challenges=services.moderated_challenges(current_user), **context)
 
 
 @bp.get("/items/<kind>/<int:item_id>")

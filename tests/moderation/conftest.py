@@ -41,3 +41,11 @@ def item(obj):
 
 def case_of(obj):
     return services.open_case_for(item(obj).kind, obj.id)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    """Figures are kept a minute per scope; every test starts without them."""
+    services._figures_cache.clear()
+    yield
+    services._figures_cache.clear()
