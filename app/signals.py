@@ -38,3 +38,7 @@ idea_unmerged = kindling.signal("idea-unmerged")  # source_id, target_id, actor_
 # Moderation tells members about decisions on their contributions and account
 # (a notifications feature may deliver them). Keywords: user_ids, message, url.
 moderation_notice = kindling.signal("moderation-notice")
+
+# Voting reports support that looks wrong (bursts from new accounts, rings);
+# moderation puts the idea in its queue. Keywords: idea_id, note.
+vote_anomaly = kindling.signal("vote-anomaly")

@@ -28,3 +28,8 @@ def idea_left_play(sender, idea_id, after, **_):
 def comment_deleted(sender, comment_id, after, **_):
     if after == "deleted":
         services.close_cases_of("comment", comment_id, "deleted")
+
+
+@signals.vote_anomaly.connect
+def queue_vote_anomaly(sender, idea_id, note="", **_):
+    services.queue_vote_anomaly(idea_id, note)

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "auto_hide": "Hidden by flags",
     "auto_hold": "Held by a watched word",
     "auto_flag": "Flagged by a watched word",
+    "vote_anomaly": "Vote anomaly reported",
     "flag": "Flagged",
     "appeal": "Appealed",
     "appoint": "Moderator appointed",
@@ -818,6 +819,15 @@ def after_submission(kind, item_id, status, flags):
     elif flags:
         open_case(item, "watched", "; ".join(flags))
         log(None, "auto_flag", item=item, note="; ".join(flags), after=item.snapshot())
+
+
+def queue_vote_anomaly(idea_id, note):
+    found = load_item("idea", idea_id)
+    if found is not None:
+        case = open_case(found, "vote_anomaly", note)
+        if case.reason not in ("pending", "appeal"):
+            case.reason = "vote_anomaly"
+        log(None, "vote_anomaly", item=found, note=note)
 
 
 def close_cases_of(kind, item_id, decision):

@@ -177,3 +177,14 @@ def test_watched_word_validation(session, admin, moderator):
     services.add_watched_word(admin, "spam", "block")
     with pytest.raises(ModerationError, match="already watched"):
         services.add_watched_word(admin, "spam", "flag")
+
+
+def test_vote_anomalies_reported_by_voting_enter_the_queue(session, challenge, moderator):
+    from app import signals
+
+    idea = IdeaFactory(challenge=challenge)
+    signals.vote_anomaly.send(None, idea_id=idea.id, note="40 supports from accounts made today")
+    case = case_of(idea)
+    assert case.reason == "vote_anomaly" and "40 supports" in case.note
+    services.decide(moderator, item(idea), "dismiss", case_id=case.id)
+    assert case_of(idea) is None
