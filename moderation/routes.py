@@ -334,6 +334,22 @@ def _member_action(member, form, action, success):
 # Members' side: flags, appeals, their standing
 
 
+def _submit(form, action):
+    """Validate, run the service, commit. Returns None, or the message for the member."""
+    if not form.validate():
+        return _first_error(form)
+    try:
+        action()
+    except PermissionError as problem:
+        db.session.rollback()
+        return str(problem)
+    except ChallengeError as problem:
+        db.session.rollback()
+        return problem.message
+    db.session.commit()
+    return None
+
+
 def _item_url(item):
     return url_for("challenges.idea", idea_id=item.idea.id)
 
@@ -345,21 +361,11 @@ def flag(kind, item_id):
     if not permissions.can_view_idea(current_user, item.idea, db.session.get(services.Challenge, item.challenge_id)):
         abort(404)
     form = FlagForm()
-    flagged, error = False, None
+    error = None
     if request.method == "POST":
-        if not form.validate():
-            error = _first_error(form)
-        else:
-            try:
-                services.flag_item(current_user, item, form.reason.data or "", form.note.data or "")
-                db.session.commit()
-                flagged = True
-            except PermissionError as problem:
-                db.session.rollback()
-                error = str(problem)
-            except ChallengeError as problem:
-                db.session.rollback()
-                error = problem.message
+        error = _submit(form, lambda: services.flag_item(current_user, item, form.reason.data or "",
+                                                         form.note.data or ""))
+        flagged = error is None
         if _target() == f"flag-{kind}-{item_id}":
             return render_template("moderation/_flag_button.html", item=item.obj, kind=kind, flagged=flagged,
                                    flag_error=error, challenge_id=item.challenge_id), 422 if error else 200
@@ -379,20 +385,10 @@ def appeal(kind, item_id):
     form = AppealForm()
     error = None
     if request.method == "POST":
-        if not form.validate():
-            error = _first_error(form)
-        else:
-            try:
-                services.appeal(current_user, item, form.message.data)
-                db.session.commit()
-                flash("Your appeal is with the moderators.", "success")
-                return redirect(url_for("moderation_member.standing"), 303)
-            except PermissionError as problem:
-                db.session.rollback()
-                error = str(problem)
-            except ChallengeError as problem:
-                db.session.rollback()
-                error = problem.message
+        error = _submit(form, lambda: services.appeal(current_user, item, form.message.data))
+        if error is None:
+            flash("Your appeal is with the moderators.", "success")
+            return redirect(url_for("moderation_member.standing"), 303)
     return render_template("moderation/appeal.html", item=item, form=form, error=error,
                            rejection=services.rejection_of(item), existing=services.appeal_of(item),
                            reasons=REJECT_REASONS), 422 if error else 200

@@ -4,10 +4,10 @@ from playwright.sync_api import expect
 
 from app.auth import services as accounts
 from app.extensions import db
+from tests.browser.test_challenges import PASSWORD, log_in
 from tests.factories import ChallengeFactory
 
 pytestmark = pytest.mark.browser
-PASSWORD = "tangerine-compass-77"
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +22,6 @@ def desk(live_server):
                                      moderation_policy="pre_new", slug="share-tools")
         db.session.commit()
         return challenge.slug
-
-
-def log_in(page, username):
-    page.goto("/login")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("status")).to_contain_text("Welcome back")
 
 
 def submit_idea(page, slug, title, description):
