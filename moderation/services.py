@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -769,13 +769,14 @@ def check_trust_limits(user, kind, link_count, field_name):
                              f"(this one has {link_count}).", field_name)
     if not has_request_context():
         return  # pace limits guard the site against floods; scripts and demo seeding are not paced
+    interval = timedelta(seconds=current_app.config.get("NEW_MEMBER_PACE_SECONDS", NEW_MEMBER_INTERVAL.seconds))
     now = clock.now()
     last_idea = db.session.scalar(select(func.max(Idea.created_at)).where(Idea.author_id == user.id))
     last_comment = db.session.scalar(select(func.max(Comment.created_at)).where(Comment.author_id == user.id))
     latest = max((clock.aware(m) for m in (last_idea, last_comment) if m), default=None)
-    if latest and now - latest < NEW_MEMBER_INTERVAL:
-        wait = int((NEW_MEMBER_INTERVAL - (now - latest)).total_seconds()) + 1
-        raise ChallengeError(f"New members post at most once every {NEW_MEMBER_INTERVAL.seconds} seconds: "
+    if latest and now - latest < interval:
+        wait = int((interval - (now - latest)).total_seconds()) + 1
+        raise ChallengeError(f"New members post at most once every {interval.seconds} seconds: "
                              f"wait {wait} more seconds.", field_name)
     if kind == "idea":
         today = db.session.scalar(select(func.count()).select_from(Idea).where(

@@ -123,6 +123,12 @@ def test_new_members_submit_ten_ideas_a_day(session, challenge, member, through_
     submit(member, challenge, title="A new day, a new idea")
 
 
+def test_the_pace_is_a_setting(app, session, challenge, member, through_the_site, monkeypatch):
+    monkeypatch.setitem(app.config, "NEW_MEMBER_PACE_SECONDS", 0)
+    submit(member, challenge)
+    submit(member, challenge, title="Straight after the first one")
+
+
 def test_scripts_are_not_paced(session, challenge, member):
     submit(member, challenge)
     submit(member, challenge, title="Straight after the first one")
