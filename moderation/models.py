@@ -49,12 +49,15 @@ class ModerationCase(db.Model):
 
     __tablename__ = "moderation_cases"
     __table_args__ = (
-        Index(
-            "ix_moderation_cases_open_item", "item_kind", "item_id", unique=True,
-            sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL"),
-        ),
-        Index("ix_moderation_cases_open", "decided_at", "opened_at"),
-        Index("ix_moderation_cases_challenge", "challenge_id", "decided_at"),
+        Index("ix_moderation_cases_open_item", "item_kind", "item_id", unique=True,
+              sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL")),
+        # The queue's orders, over open cases only: a decided case leaves these indexes.
+        Index("ix_moderation_cases_open_oldest", "opened_at", "id",
+              sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL")),
+        Index("ix_moderation_cases_open_flags", "flag_count", "opened_at",
+              sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL")),
+        Index("ix_moderation_cases_open_challenge", "challenge_id", "opened_at",
+              sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -874,11 +874,10 @@ class QueuePage:
 
 
 def _queue_query(viewer, kind=None, reason=None, challenge_id=None):
-    query = (
-        select(ModerationCase)
-        .join(Challenge, Challenge.id == ModerationCase.challenge_id)
-        .where(ModerationCase.decided_at.is_(None), permissions.moderated_challenges_clause(viewer))
-    )
+    query = select(ModerationCase).where(ModerationCase.decided_at.is_(None))
+    if not permissions.is_site_moderator(viewer):
+        query = query.join(Challenge, Challenge.id == ModerationCase.challenge_id).where(
+            permissions.moderated_challenges_clause(viewer))
     if kind in ITEM_KINDS:
         query = query.where(ModerationCase.item_kind == kind)
     if reason:
