@@ -331,3 +331,20 @@ def test_admin_edits_watched_words(admin_client, session):
     word = services.watched_words()[0]
     admin_client.post(f"/admin/watched-words/{word.id}/delete")
     assert services.watched_words() == []
+
+
+def test_member_page_shows_history_and_the_suspension_form(moderator_client, session, moderator, challenge):
+    author = UserFactory(username="dora")
+    idea = IdeaFactory(challenge=challenge, author=author, status="pending", published_at=None)
+    services.decide(moderator, item(idea), "reject", reason="spam")
+    page = moderator_client.get("/moderation/members/dora").get_data(as_text=True)
+    assert "Approved · rejected</dt><dd>0 · 1" in page
+    assert "Suspend</h2>" in page and '<option selected value="7">7 days</option>' in page.replace(
+        'value="7" selected', 'selected value="7"')
+    assert moderator_client.get("/moderation/members/nobody").status_code == 404
+
+
+def test_members_see_their_standing(client, session):
+    login(client, UserFactory())
+    page = client.get("/my/moderation").get_data(as_text=True)
+    assert "in good standing" in page and "No moderator has acted" in page
