@@ -348,3 +348,38 @@ def test_members_see_their_standing(client, session):
     login(client, UserFactory())
     page = client.get("/my/moderation").get_data(as_text=True)
     assert "in good standing" in page and "No moderator has acted" in page
+
+
+@pytest.mark.parametrize("action,status,data,after", [
+    ("approve", "pending", {}, "published"),
+    ("reject", "pending", {"reason": "spam"}, "rejected"),
+    ("hide", "published", {}, "hidden"),
+    ("restore", "hidden", {}, "published"),
+    ("dismiss", "flagged", {}, "published"),
+    ("lock", "published", {}, "published"),
+    ("unlock", "locked", {}, "published"),
+    ("tags", "published", {"tags": "food, markets"}, "published"),
+    ("merge", "published", {"target_id": "TARGET"}, "merged"),
+    ("unmerge", "merged", {}, "published"),
+])
+def test_every_action_through_a_plain_form_lands_in_the_log(moderator_client, session, moderator, challenge,
+                                                             action, status, data, after):
+    target = IdeaFactory(challenge=challenge)
+    idea = IdeaFactory(challenge=challenge, status={"flagged": "published", "locked": "published",
+                                                    "merged": "published"}.get(status, status))
+    if status == "flagged":
+        services.flag_item(UserFactory(), item(idea), "spam")
+    if status == "locked":
+        idea.comments_locked = True
+    if status == "merged":
+        services.decide(moderator, item(idea), "merge", target_id=target.id)
+    session.flush()
+    data = {k: str(target.id) if v == "TARGET" else v for k, v in data.items()}
+    response = moderator_client.post(f"/moderation/items/idea/{idea.id}/{action}",
+                                     data=data | {"seen_status": idea.status, "note": "Because."})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Idea, idea.id).status == after
+    entry = session.query(AuditEntry).order_by(AuditEntry.id.desc()).first()
+    assert (entry.action, entry.actor_id, entry.item_id, entry.note) == (action, moderator.id, idea.id, "Because.")
+    assert entry.before != entry.after
