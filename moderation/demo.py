@@ -1,6 +1,9 @@
 """Demo content for the moderation desk: things waiting, flags, decisions in the log."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from app import clock
 from app.auth import services as auth
 from app.auth.models import User
 from app.demo import DEMO_PASSWORD
@@ -14,6 +17,8 @@ PENDING = [
      "Bakeries drop their evening surplus at the public library, where a shelf is free for anyone to take."),
     ("sam", "Earn crypto for every kilo of saved food",
      "A token rewards each household for the food it saves; the tokens buy coffee at partner cafés."),
+    ("sam", "Compost bins at every market exit",
+     "Stallholders drop peelings and bruised fruit in bins that a community garden empties each morning."),
     ("lea", "Une appli de dons entre voisins pour les restes",
      "Chaque voisin publie ce qu'il ne mangera pas ce soir ; un autre passe le chercher avant 21 h."),
 ]
@@ -40,8 +45,13 @@ def seed_demo(members):
                                       accept_norms=True) for username, title, description in PENDING]
     challenge.moderation_policy = policy
 
-    # Moe already decided one of Léa's: rejected, with a note she can appeal.
-    services.decide(moe, services.load_item("idea", pending[2].id), "reject", reason="duplicate",
+    # Moe approved one of Sam's after it waited two hours, and rejected one of
+    # Léa's with a note she can appeal.
+    waited = services.open_case_for("idea", pending[2].id)
+    if waited is not None:
+        waited.opened_at = clock.now() - timedelta(hours=2)
+    services.decide(moe, services.load_item("idea", pending[2].id), "approve")
+    services.decide(moe, services.load_item("idea", pending[3].id), "reject", reason="duplicate",
                     note="Very close to “Share leftover bread”; add your app idea there as a comment?")
 
     public = list(db.session.scalars(
