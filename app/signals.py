@@ -36,3 +36,11 @@ contribution_screening = kindling.signal("contribution-screening")
 # Receivers return the ids of members whose support moved, so they can be told.
 idea_merged = kindling.signal("idea-merged")  # source_id, target_id, actor_id
 idea_unmerged = kindling.signal("idea-unmerged")  # source_id, target_id, actor_id
+
+# Moderation tells members about decisions on their contributions and account
+# (a notifications feature may deliver them). Keywords: user_ids, message, url.
+moderation_notice = kindling.signal("moderation-notice")
+
+# Voting reports support that looks wrong (bursts from new accounts, rings);
+# moderation puts the idea in its queue. Keywords: idea_id, note.
+vote_anomaly = kindling.signal("vote-anomaly")
