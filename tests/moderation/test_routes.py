@@ -386,5 +386,5 @@ def test_every_action_through_a_plain_form_lands_in_the_log(moderator_client, se
 
 
 def test_queue_offers_possible_duplicates_for_pending_ideas(moderator_client, pending_idea):
-    page = moderator_client.get("/moderation").get_data(as_text=True)
+    page = moderator_client.get("/moderation/").get_data(as_text=True)
     assert f"similar-ideas?idea={pending_idea.id}" in page and "Possible duplicates" in page
