@@ -49,6 +49,9 @@ db-upgrade: $(STAMP) ## Apply migrations to DATABASE_URL (default: the developme
 db-migrate: $(STAMP) ## Generate a migration from model changes: make db-migrate m="what changed"
 	$(DEV) $(FLASK) db migrate -m "$(m)"
 
+reindex: $(STAMP) ## Rebuild the search index from the database (switched in atomically)
+	$(DEV) $(FLASK) search rebuild
+
 seed: $(STAMP) ## Load the demo data (once)
 	$(DEV) $(FLASK) seed-demo
 
