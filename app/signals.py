@@ -34,3 +34,13 @@ contribution_screening = kindling.signal("contribution-screening")
 # Receivers return the ids of members whose support moved, so they can be told.
 idea_merged = kindling.signal("idea-merged")  # source_id, target_id, actor_id
 idea_unmerged = kindling.signal("idea-unmerged")  # source_id, target_id, actor_id
+
+# Voting. Keywords are ids and counts.
+idea_supported = kindling.signal("idea-supported")  # idea_id, user_id, supporters
+idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, user_id, supporters
+# An idea climbed a rung of its challenge's milestone ladder (level counts from 1).
+# Completing the ladder (to review) and missing a deadline (expired) arrive as
+# idea_status_changed with actor_id None.
+milestone_reached = kindling.signal("milestone-reached")  # idea_id, level, supporters
+support_anomaly_detected = kindling.signal("support-anomaly-detected")  # anomaly_id, idea_id
+dot_round_changed = kindling.signal("dot-round-changed")  # round_id, challenge_id, status
