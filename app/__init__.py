@@ -100,7 +100,13 @@ def configure_security(app):
 
 
 def configure_jobs(app):
-    from app import jobs
+    import sys
+
+    from app import jobs, scheduler
+    from challenges import jobs as challenge_jobs  # noqa: F401  (registers periodic jobs)
+
+    if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
+        scheduler.start_in_background(app)
 
     @app.after_request
     def send_committed_jobs(response):
@@ -112,14 +118,13 @@ def configure_jobs(app):
 def configure_blueprints(app):
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
-    from app.home.routes import bp as home_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import bp as moderation_bp
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
-    for blueprint in (home_bp, auth_bp, admin_bp, challenges_bp, voting_bp, moderation_bp, search_bp):
+    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, moderation_bp, search_bp):
         app.register_blueprint(blueprint)
 
 

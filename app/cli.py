@@ -50,7 +50,18 @@ def worker(burst):
     Worker(jobs.queue_names(), connection=jobs.redis_connection()).work(burst=burst)
 
 
+@click.command("scheduler")
+@click.option("--poll", default=5, show_default=True, help="Seconds between checks.")
+def scheduler_command(poll):
+    """Run the periodic jobs (phase changes, milestones, ...) forever."""
+    from app import scheduler
+
+    click.echo(f"Scheduling: {', '.join(sorted(scheduler.PERIODIC))}")
+    scheduler.run_forever(current_app._get_current_object(), poll)
+
+
 def register_commands(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
+    app.cli.add_command(scheduler_command)

@@ -36,12 +36,14 @@ class Config:
 
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # filled from REDIS_URL, or memory://
+    RUN_SCHEDULER = False  # production runs `flask scheduler` (or cron) instead
     LOGIN_FAILURES_PER_MINUTE = 10
     REGISTRATIONS_PER_HOUR = 20
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    RUN_SCHEDULER = True  # `flask run` also runs the periodic jobs
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 

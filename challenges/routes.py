@@ -1,22 +1,512 @@
-from flask import Blueprint, render_template, request
-from flask_login import current_user
+"""Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
+import random
+from functools import wraps
 
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app import clock, permissions
+from app.extensions import db, htmx
 from challenges import services
-from challenges.models import FORMATS, PHASE_LABELS
+from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
+from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
 
 bp = Blueprint("challenges", __name__)
+
+
+def _with_vary(response):
+    response = make_response(response)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _visible_challenge(slug):
+    """The challenge, or 404 — a draft does not exist for those who may not see it."""
+    challenge = services.get_challenge(slug)
+    if challenge is None or not permissions.can_view_challenge(current_user, challenge):
+        abort(404)
+    return challenge
+
+
+def _visible_idea(idea_id):
+    idea = services.get_idea(idea_id)
+    if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
+        abort(404)
+    return idea
+
+
+def _forbidden_as_403(view):
+    """A service's PermissionError is the user's 403, never a 500."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except PermissionError:
+            db.session.rollback()
+            abort(403)
+
+    return wrapper
+
+
+def _form_error(form, error):
+    """Put a service's ChallengeError beside the field it names (or on top)."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = list(target.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _visitor_seed():
+    # Random order stays the same for one visitor across pages and visits.
+    if "idea_seed" not in session:
+        session["idea_seed"] = random.randrange(services.RANDOM_KEY_SPACE)
+    return session["idea_seed"]
+
+
+# Challenges
+
+
+@bp.get("/")
+def home():
+    return render_template("home/index.html", challenges=services.open_challenges(),
+                           ideas=services.momentum_ideas())
+
+
+@bp.app_template_global()
+def member_ideas(member):
+    """The member's ideas the current viewer may see (for profiles)."""
+    return services.ideas_by_author(current_user, member)
 
 
 @bp.get("/challenges")
 def index():
     filters = {
-        "phase": request.args.get("phase") or None,
-        "tag": request.args.get("tag") or None,
-        "format": request.args.get("format") or None,
+        "phase": request.args.get("phase") if request.args.get("phase") in PHASE_LABELS else None,
+        "tag": (request.args.get("tag") or "").strip().lower()[:32] or None,
+        "format": request.args.get("format") if request.args.get("format") in FORMATS else None,
         "sort": request.args.get("sort") if request.args.get("sort") in services.CHALLENGE_SORTS else "newest",
     }
     page = services.list_challenges(current_user, page=request.args.get("page", 1, type=int), **filters)
-    return render_template(
-        "challenges/index.html", page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS,
-        sorts=services.CHALLENGE_SORTS,
+    context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=services.CHALLENGE_SORTS)
+    if htmx and htmx.target == "challenge-list":
+        return _with_vary(render_template("challenges/_challenge_list.html", **context))
+    return _with_vary(render_template("challenges/index.html", **context))
+
+
+def _schedule(form):
+    return services.Schedule(
+        submission_at=services.day_start(form.submission_at.data),
+        voting_at=services.day_start(form.voting_at.data) if form.voting_at.data else None,
+        review_at=services.day_start(form.review_at.data),
+        results_at=services.day_start(form.results_at.data),
+        closed_at=services.day_start(form.closed_at.data) if form.closed_at.data else None,
     )
+
+
+def _challenge_fields(form):
+    return dict(
+        title=form.title.data,
+        summary=form.summary.data,
+        problem=form.problem.data,
+        norms=form.norms.data,
+        format=form.format.data,
+        is_open=form.is_open.data,
+        moderation_policy=form.moderation_policy.data,
+        tags=form.tags.data,
+        schedule=_schedule(form),
+    )
+
+
+@bp.route("/challenges/new", methods=["GET", "POST"])
+@login_required
+@_forbidden_as_403
+def new():
+    form = ChallengeForm()
+    if request.method == "GET":
+        today = clock.now().date()
+        from datetime import timedelta
+
+        form.submission_at.data = today
+        form.voting_at.data = today + timedelta(days=28)
+        form.review_at.data = today + timedelta(days=56)
+        form.results_at.data = today + timedelta(days=70)
+    if form.validate_on_submit():
+        try:
+            challenge = services.create_challenge(current_user, **_challenge_fields(form))
+        except services.ChallengeError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your challenge is saved as a draft. Only you can see it until you publish it.", "success")
+            return redirect(url_for("challenges.show", slug=challenge.slug))
+    return render_template("challenges/form.html", form=form, challenge=None), 422 if form.errors else 200
+
+
+@bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
+@login_required
+@_forbidden_as_403
+def edit(slug):
+    challenge = _visible_challenge(slug)
+    if not permissions.can_manage_challenge(current_user, challenge):
+        abort(403)
+    form = ChallengeForm(obj=challenge if request.method == "GET" else None)
+    if request.method == "GET":
+        form.tags.data = [t.name for t in challenge.tags]
+        for name in ("submission_at", "voting_at", "review_at", "results_at", "closed_at"):
+            moment = clock.aware(getattr(challenge, name))
+            getattr(form, name).data = moment.date() if moment else None
+    if form.validate_on_submit():
+        try:
+            services.update_challenge(current_user, challenge, **_challenge_fields(form))
+        except services.ChallengeError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Challenge saved.", "success")
+            return redirect(url_for("challenges.show", slug=challenge.slug))
+    return render_template("challenges/form.html", form=form, challenge=challenge), 422 if form.errors else 200
+
+
+@bp.post("/challenges/<slug>/publish")
+@login_required
+@_forbidden_as_403
+def publish(slug):
+    challenge = _visible_challenge(slug)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.publish_challenge(current_user, challenge)
+        except services.ChallengeError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Published: everyone can now see your challenge.", "success")
+    return redirect(url_for("challenges.show", slug=slug))
+
+
+@bp.post("/challenges/<slug>/phase")
+@login_required
+@_forbidden_as_403
+def move_phase(slug):
+    challenge = _visible_challenge(slug)
+    form = PhaseForm()
+    if form.validate_on_submit():
+        try:
+            services.move_phase(current_user, challenge, form.phase.data)
+        except services.ChallengeError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"The challenge is now in phase “{challenge.phase_label}”.", "success")
+    return redirect(url_for("challenges.show", slug=slug))
+
+
+@bp.post("/challenges/<slug>/follow")
+@login_required
+@_forbidden_as_403
+def follow_challenge(slug):
+    challenge = _visible_challenge(slug)
+    if request.form.get("follow") == "0":
+        services.unfollow_challenge(current_user, challenge)
+    else:
+        services.follow_challenge(current_user, challenge)
+    db.session.commit()
+    if htmx and htmx.target == "challenge-follow":
+        return _with_vary(render_template("challenges/_follow_challenge.html", challenge=challenge,
+                                          following=services.follows_challenge(current_user, challenge)))
+    return redirect(url_for("challenges.show", slug=slug))
+
+
+@bp.post("/challenges/<slug>/norms")
+@login_required
+@_forbidden_as_403
+def accept_norms(slug):
+    challenge = _visible_challenge(slug)
+    if EmptyForm().validate_on_submit():
+        services.accept_norms(current_user, challenge)
+        db.session.commit()
+        flash("Thank you: you accepted this challenge’s norms.", "success")
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/challenges/")
+                    else url_for("challenges.show", slug=slug))
+
+
+def _idea_list_args(challenge):
+    sort = request.args.get("sort")
+    if sort not in services.IDEA_SORTS:
+        sort = services.default_sort(challenge)
+    status = request.args.get("status") or None
+    if status not in IDEA_STATUS_LABELS:
+        status = None
+    lap = request.args.get("lap", 0, type=int)
+    return dict(
+        sort=sort,
+        page=request.args.get("page", 1, type=int),
+        tag=(request.args.get("tag") or "").strip().lower()[:32] or None,
+        status=status,
+        seed=_visitor_seed(),
+        after=request.args.get("after", type=int),
+        lap=1 if lap == 1 else 0,
+    )
+
+
+@bp.get("/challenges/<slug>")
+def show(slug):
+    challenge = _visible_challenge(slug)
+    args = _idea_list_args(challenge)
+    page = services.list_ideas(current_user, challenge, **args)
+    context = dict(
+        challenge=challenge, page=page, args=args, sorts=services.IDEA_SORTS,
+        statuses={s: IDEA_STATUS_LABELS[s] for s in IDEA_PUBLIC},
+    )
+    if htmx and htmx.target == "idea-list":
+        return _with_vary(render_template("challenges/_idea_list.html", **context))
+    return _with_vary(render_template(
+        "challenges/show.html",
+        **context,
+        following=services.follows_challenge(current_user, challenge),
+        accepted_norms=services.has_accepted_norms(current_user, challenge),
+        submission_problem=services.submission_problem(challenge),
+        phase_form=PhaseForm(phase=challenge.phase),
+        action_form=EmptyForm(),
+    ))
+
+
+@bp.get("/challenges/<slug>/results")
+def results(slug):
+    challenge = _visible_challenge(slug)
+    announced = challenge.phase in ("results", "closed")
+    ideas = services.result_ideas(challenge) if announced or permissions.can_manage_challenge(
+        current_user, challenge) else []
+    return render_template("challenges/results.html", challenge=challenge, ideas=ideas, announced=announced)
+
+
+@bp.get("/challenges/<slug>/review")
+@login_required
+def review(slug):
+    challenge = _visible_challenge(slug)
+    if not permissions.can_manage_challenge(current_user, challenge):
+        abort(403)
+    page = services.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int))
+    return render_template("challenges/review.html", challenge=challenge, page=page,
+                           can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm())
+
+
+@bp.post("/ideas/<int:idea_id>/review")
+@login_required
+@_forbidden_as_403
+def review_idea(idea_id):
+    idea = _visible_idea(idea_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
+        except services.ChallengeError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"“{idea.title}” is now {idea.status_label.lower()}.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("challenges.review", slug=idea.challenge.slug) + f"#idea-{idea.id}")
+
+
+# Ideas
+
+
+def _builds_on_choices(form, challenge, exclude_id=None):
+    form.builds_on.choices = {0: "— Nothing, it stands on its own —"} | {
+        row.id: row.title for row in services.builds_on_choices(challenge, exclude_id)
+    }
+
+
+@bp.route("/challenges/<slug>/ideas/new", methods=["GET", "POST"])
+@login_required
+@_forbidden_as_403
+def new_idea(slug):
+    challenge = _visible_challenge(slug)
+    form = IdeaForm()
+    _builds_on_choices(form, challenge)
+    if request.method == "GET" and request.args.get("builds_on", type=int):
+        form.builds_on.data = request.args.get("builds_on", type=int)
+    accepted = services.has_accepted_norms(current_user, challenge)
+    if form.validate_on_submit():
+        try:
+            idea = services.submit_idea(
+                current_user, challenge, title=form.title.data, description=form.description.data,
+                tags=form.tags.data, builds_on_id=form.builds_on.data or None, accept_norms=form.accept_norms.data,
+            )
+        except services.ChallengeError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            if idea.status == "pending":
+                flash("Thank you! Your idea waits for a moderator; you will see it here meanwhile.", "success")
+            else:
+                flash("Your idea is published. Share it to gather supporters!", "success")
+            return redirect(url_for("challenges.idea", idea_id=idea.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("challenges/idea_form.html", form=form, challenge=challenge, idea=None,
+                           accepted_norms=accepted, problem=services.submission_problem(challenge)), status
+
+
+@bp.get("/ideas/<int:idea_id>")
+def idea(idea_id):
+    idea = services.get_idea(idea_id)
+    if idea is not None and idea.status == "merged" and idea.merged_into_id:
+        return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 301)
+    idea = _visible_idea(idea_id)
+    challenge = idea.challenge
+    return render_template(
+        "challenges/idea.html",
+        idea=idea,
+        challenge=challenge,
+        children=services.ideas_building_on(idea),
+        history=services.idea_history(idea),
+        threads=services.comment_threads(current_user, idea, challenge),
+        following=services.follows_idea(current_user, idea),
+        accepted_norms=services.has_accepted_norms(current_user, challenge),
+        comment_form=CommentForm(),
+        action_form=EmptyForm(),
+        can_comment=permissions.can_comment(current_user, idea, challenge),
+    )
+
+
+@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+@login_required
+@_forbidden_as_403
+def edit_idea(idea_id):
+    idea = _visible_idea(idea_id)
+    if not permissions.can_edit_idea(current_user, idea):
+        abort(403)
+    form = IdeaEditForm(obj=idea if request.method == "GET" else None)
+    if request.method == "GET":
+        form.tags.data = [t.name for t in idea.tags]
+    if form.validate_on_submit():
+        try:
+            services.edit_idea(current_user, idea, title=form.title.data, description=form.description.data,
+                               tags=form.tags.data)
+        except services.ChallengeError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your changes are saved; the previous version is kept in the history.", "success")
+            return redirect(url_for("challenges.idea", idea_id=idea.id))
+    return render_template("challenges/idea_form.html", form=form, challenge=idea.challenge, idea=idea,
+                           accepted_norms=True, problem=None), 422 if form.errors else 200
+
+
+@bp.post("/ideas/<int:idea_id>/withdraw")
+@login_required
+@_forbidden_as_403
+def withdraw_idea(idea_id):
+    idea = _visible_idea(idea_id)
+    if EmptyForm().validate_on_submit():
+        services.withdraw_idea(current_user, idea)
+        db.session.commit()
+        flash("Your idea is withdrawn. It no longer appears in the challenge.", "info")
+    return redirect(url_for("challenges.show", slug=idea.challenge.slug))
+
+
+@bp.post("/ideas/<int:idea_id>/follow")
+@login_required
+@_forbidden_as_403
+def follow_idea(idea_id):
+    idea = _visible_idea(idea_id)
+    if request.form.get("follow") == "0":
+        services.unfollow_idea(current_user, idea)
+    else:
+        services.follow_idea(current_user, idea)
+    db.session.commit()
+    if htmx and htmx.target == "idea-follow":
+        return _with_vary(render_template("challenges/_follow_idea.html", idea=idea,
+                                          following=services.follows_idea(current_user, idea)))
+    return redirect(url_for("challenges.idea", idea_id=idea.id))
+
+
+# Comments
+
+
+@bp.post("/ideas/<int:idea_id>/comments")
+@login_required
+@_forbidden_as_403
+def post_comment(idea_id):
+    idea = _visible_idea(idea_id)
+    challenge = idea.challenge
+    form = CommentForm()
+    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    comment = None
+    if form.validate_on_submit():
+        try:
+            comment = services.post_comment(current_user, idea, challenge, form.body.data, parent_id,
+                                            accept_norms=form.accept_norms.data)
+        except services.ChallengeError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+    if htmx and htmx.target and htmx.target.startswith("comment-form"):
+        # The form is replaced: empty after success (the new comment is added
+        # out of band), or with the errors beside the field.
+        return _with_vary(render_template(
+            "challenges/_comment_posted.html", idea=idea, challenge=challenge, comment=comment,
+            form=CommentForm(formdata=None) if comment else form, parent_id=parent_id,
+            accepted_norms=services.has_accepted_norms(current_user, challenge),
+        )), 200 if comment else 422
+    if comment is None:
+        flash(" ".join(e for errors in list(form.errors.values()) + [form.form_errors] for e in errors), "error")
+        return redirect(url_for("challenges.idea", idea_id=idea.id) + "#comments")
+    if comment.status == "pending":
+        flash("Your comment waits for a moderator.", "info")
+    return redirect(url_for("challenges.idea", idea_id=idea.id) + f"#comment-{comment.id}")
+
+
+def _own_comment(comment_id):
+    comment = db.session.get(Comment, comment_id) or abort(404)
+    idea = _visible_idea(comment.idea_id)
+    return comment, idea
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+@_forbidden_as_403
+def edit_comment(comment_id):
+    comment, idea = _own_comment(comment_id)
+    if not permissions.can_edit_comment(current_user, comment):
+        abort(403)
+    form = CommentForm(obj=comment if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(current_user, comment, form.body.data)
+        except services.ChallengeError as error:
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your comment is updated.", "success")
+            return redirect(url_for("challenges.idea", idea_id=idea.id) + f"#comment-{comment.id}")
+    return render_template("challenges/comment_edit.html", form=form, comment=comment, idea=idea), \
+        422 if form.errors else 200
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+@_forbidden_as_403
+def delete_comment(comment_id):
+    comment, idea = _own_comment(comment_id)
+    if EmptyForm().validate_on_submit():
+        services.delete_comment(current_user, comment, idea)
+        db.session.commit()
+        flash("Your comment is deleted.", "info")
+    return redirect(url_for("challenges.idea", idea_id=idea.id) + "#comments")
+
+
+@bp.cli.command("tick")
+def tick_command():
+    """Move challenges whose phase dates have passed (for cron)."""
+    import click
+
+    from app import jobs
+
+    moved = services.tick_phases()
+    db.session.commit()
+    jobs.dispatch()
+    click.echo(f"{len(moved)} challenge(s) moved to their next phase.")

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock, permissions, signals
@@ -690,65 +690,65 @@ def default_sort(challenge):
     return "random" if challenge.phase == "submission" else "hot"
 
 
-def _idea_list_query(challenge_id, statuses, tag):
+def _idea_conditions(challenge_id, statuses, tag):
     from app.tags import Tag
     from challenges.models import idea_tags
 
-    query = (
-        select(Idea)
-        .options(joinedload(Idea.author), selectinload(Idea.tags))
-        .where(Idea.challenge_id == challenge_id, Idea.status.in_(statuses))
-    )
+    conditions = [Idea.challenge_id == challenge_id, Idea.status.in_(statuses)]
     if tag:
-        query = query.where(Idea.id.in_(
+        conditions.append(Idea.id.in_(
             select(idea_tags.c.idea_id).join(Tag, Tag.id == idea_tags.c.tag_id).where(Tag.name == tag)
         ))
-    return query
+    return conditions
+
+
+def _load_ideas(query):
+    return list(db.session.scalars(query.options(joinedload(Idea.author), selectinload(Idea.tags))).unique())
 
 
 def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0, after=None, lap=0):
-    """One page of a challenge's ideas. Random order walks from the visitor's
-    seed through the stored random keys and wraps around once (cursor paging)."""
+    """One page of a challenge's ideas, in a fixed number of queries.
+
+    Random order walks the stored random keys from the visitor's seed to the
+    end, then from the start up to the seed (cursor paging)."""
     statuses = IDEA_PUBLIC
     if status and (status in IDEA_PUBLIC or permissions.can_moderate(viewer, challenge.id)):
         statuses = (status,)
-    query = _idea_list_query(challenge.id, statuses, tag)
+    conditions = _idea_conditions(challenge.id, statuses, tag)
     size = IDEAS_PER_PAGE
     if sort == "random":
-        return _random_page(query, sort, seed, after, lap, size)
+        return _random_page(conditions, seed, after, lap, size)
     order = {
         "hot": (Idea.hot_score.desc(), Idea.id.desc()),
         "top": (Idea.supporter_count.desc(), Idea.id.desc()),
         "newest": (Idea.published_at.desc(), Idea.id.desc()),
     }[sort]
     page = max(1, page)
-    rows = list(db.session.scalars(query.order_by(*order).limit(size + 1).offset((page - 1) * size)).unique())
+    rows = _load_ideas(select(Idea).where(*conditions).order_by(*order).limit(size + 1).offset((page - 1) * size))
     total = challenge.idea_count if statuses == IDEA_PUBLIC and not tag else None
     return IdeaPage(rows[:size], sort, page, has_next=len(rows) > size, has_prev=page > 1, total=total)
 
 
-def _random_page(query, sort, seed, after, lap, size):
+def _random_page(conditions, seed, after, lap, size):
+    # Both segments of the walk in one query: keys from the cursor (or seed)
+    # up, then keys from the bottom up to the seed.
+    first_from = seed if after is None else after + 1
+    second_after = after if lap == 1 and after is not None else -1
+    segments = []
     if lap == 0:
-        start = seed if after is None else after + 1
-        rows = list(db.session.scalars(
-            query.where(Idea.random_key >= start).order_by(Idea.random_key).limit(size + 1)).unique())
-        if len(rows) <= size:
-            # This lap ran out: continue from the lowest keys up to the seed.
-            more = list(db.session.scalars(
-                query.where(Idea.random_key < seed).order_by(Idea.random_key).limit(size + 1 - len(rows))).unique())
-            rows += more
-            lap_of_last = 1 if more else 0
-        else:
-            lap_of_last = 0
-    else:
-        rows = list(db.session.scalars(
-            query.where(Idea.random_key > (after if after is not None else -1), Idea.random_key < seed)
-            .order_by(Idea.random_key).limit(size + 1)).unique())
-        lap_of_last = 1
-    has_next = len(rows) > size
-    rows = rows[:size]
-    cursor = {"after": rows[-1].random_key, "lap": lap_of_last} if has_next and rows else {}
-    return IdeaPage(rows, sort, has_next=has_next, has_prev=after is not None, next_cursor=cursor)
+        segments.append(select(Idea.id, Idea.random_key, literal(0).label("lap")).where(
+            *conditions, Idea.random_key >= first_from).order_by(Idea.random_key).limit(size + 1).subquery())
+    segments.append(select(Idea.id, Idea.random_key, literal(1).label("lap")).where(
+        *conditions, Idea.random_key > second_after, Idea.random_key < seed
+    ).order_by(Idea.random_key).limit(size + 1).subquery())
+    keys = sorted(db.session.execute(union_all(*(select(s) for s in segments))).all(),
+                  key=lambda row: (row.lap, row.random_key))[:size + 1]
+    has_next = len(keys) > size
+    keys = keys[:size]
+    by_id = {idea.id: idea for idea in _load_ideas(select(Idea).where(Idea.id.in_([k.id for k in keys])))}
+    rows = [by_id[k.id] for k in keys if k.id in by_id]
+    cursor = {"after": keys[-1].random_key, "lap": keys[-1].lap} if has_next else {}
+    return IdeaPage(rows, "random", has_next=has_next, has_prev=after is not None, next_cursor=cursor)
 
 
 def list_challenges(viewer, *, phase=None, tag=None, format=None, sort="newest", page=1):

@@ -40,7 +40,7 @@ def _start_session(user, remember):
 @limiter.limit(_registrations, methods=["POST"], deduct_when=lambda response: response.status_code == 302)
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("challenges.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -60,7 +60,7 @@ def register():
 @limiter.limit(_login_failures, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+        return redirect(url_for("challenges.home"))
     if request.method == "GET" and _safe_next(request.args.get("next")):
         session["next"] = request.args["next"]
     form = LoginForm()
@@ -72,7 +72,7 @@ def login():
             db.session.commit()
             next_url = _start_session(user, remember=form.remember.data)
             flash(f"Welcome back, {user.name}.", "success")
-            return redirect(next_url or url_for("home.index"))
+            return redirect(next_url or url_for("challenges.home"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -82,7 +82,7 @@ def logout():
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
-    return redirect(url_for("home.index"))
+    return redirect(url_for("challenges.home"))
 
 
 @bp.get("/users/<username>")
