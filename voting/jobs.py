@@ -2,6 +2,7 @@
 
 Jobs take ids (these take none) and are idempotent: a second run finds nothing left to do.
 """
+from app.scheduler import every
 from voting import services
 
 
@@ -17,3 +18,6 @@ def detect_anomalies():
 def recount():
     services.recount_supports(fix=True)
     services.recount_dots()
+
+
+every(600, tick)

@@ -19,6 +19,7 @@ from app.auth.routes import _safe_next
 from app.extensions import db, htmx, limiter
 from challenges import services as challenge_services
 from challenges.models import Idea
+from voting import jobs as voting_jobs  # noqa: F401  (registers the periodic tick)
 from voting import services
 from voting.forms import DotRoundForm, LadderForm
 from voting.services import VotingError
@@ -38,16 +39,9 @@ def supported_idea_ids(ideas):
 
 
 @bp.app_template_global()
-def idea_supported(idea):
-    return services.supports(current_user, idea)
-
-
-@bp.app_template_global()
-def support_progress(idea, challenge):
-    """The milestone bar's figures, or None where no ladder runs (hold-ups, ideas no longer gathering)."""
-    if not services.uses_ladder(challenge) or idea.status not in ("published", "in_review"):
-        return None
-    return services.progress(idea, challenge)
+def idea_voting_state(idea, challenge):
+    """Whether the current member supports `idea`, and its milestone progress (None off the ladder)."""
+    return services.voting_state(current_user, idea, challenge)
 
 
 @dataclass
@@ -253,8 +247,17 @@ def dots(slug):
     return _dot_page(_load_challenge(slug))
 
 
-@bp.post("/challenges/<slug>/dots/<int:idea_id>/<any(add, remove):move>")
-def move_dot(slug, idea_id, move):
+@bp.post("/challenges/<slug>/dots/<int:idea_id>/add")
+def add_dot(slug, idea_id):
+    return _move_dot(slug, idea_id, "add")
+
+
+@bp.post("/challenges/<slug>/dots/<int:idea_id>/remove")
+def remove_dot(slug, idea_id):
+    return _move_dot(slug, idea_id, "remove")
+
+
+def _move_dot(slug, idea_id, move):
     challenge = _load_challenge(slug)
     if (refusal := _require_member()) is not None:
         return refusal
@@ -276,8 +279,17 @@ def move_dot(slug, idea_id, move):
     return _vary(redirect(url_for("voting.dots", slug=challenge.slug)))
 
 
-@bp.post("/challenges/<slug>/dots/<any(open, close):change>")
-def dot_round(slug, change):
+@bp.post("/challenges/<slug>/dots/open")
+def open_dots(slug):
+    return _dot_round(slug, "open")
+
+
+@bp.post("/challenges/<slug>/dots/close")
+def close_dots(slug):
+    return _dot_round(slug, "close")
+
+
+def _dot_round(slug, change):
     challenge = _load_challenge(slug)
     if (refusal := _require_manager(challenge)) is not None:
         return refusal
@@ -377,8 +389,17 @@ def pairwise_ranking(slug):
                            can_manage=permissions.can_manage_voting(current_user, challenge))
 
 
-@bp.post("/challenges/<slug>/pairwise/<any(open, close):change>")
-def pairwise_round(slug, change):
+@bp.post("/challenges/<slug>/pairwise/open")
+def open_pairwise(slug):
+    return _pairwise_round(slug, "open")
+
+
+@bp.post("/challenges/<slug>/pairwise/close")
+def close_pairwise(slug):
+    return _pairwise_round(slug, "close")
+
+
+def _pairwise_round(slug, change):
     challenge = _load_challenge(slug)
     if (refusal := _require_manager(challenge)) is not None:
         return refusal

@@ -433,16 +433,37 @@ def _complete(idea, count, now):
     challenge_services.set_idea_status(idea, "in_review", actor=None)
 
 
-def progress(idea, challenge, now=None):
-    """The progress bar's figures: two queries (the ladder, the idea's row), none written."""
+@dataclass
+class VotingState:
+    supported: bool
+    progress: Progress | None
+
+
+def voting_state(user, idea, challenge, now=None):
+    """For the idea page: does `user` support it, and its ladder progress, in one query."""
     now = now or clock.now()
-    steps = ladder(challenge)
-    row = _milestone(idea, challenge, steps, now, create=False)
+    anchor = select(literal(idea.id).label("idea_id")).subquery()
+    user_id = user.id if permissions._member(user) else -1
+    rows = db.session.execute(
+        select(IdeaMilestone, MilestoneStep, Support.user_id).select_from(anchor)
+        .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == anchor.c.idea_id)
+        .outerjoin(MilestoneStep, (MilestoneStep.challenge_id == challenge.id) & (anchor.c.idea_id == idea.id))
+        .outerjoin(Support, (Support.idea_id == anchor.c.idea_id) & (Support.user_id == user_id))
+        .order_by(MilestoneStep.position)
+    ).all()
+    supported = rows[0][2] is not None
+    if not uses_ladder(challenge) or idea.status not in ("published", "in_review"):
+        return VotingState(supported, None)
+    steps = [Step(step.supporters, step.days) for _, step, _ in rows if step is not None]
+    steps = steps or [Step(s, d) for s, d in DEFAULT_LADDER]
+    row = rows[0][0]
     if row is None:
         started = _clock_start(idea, challenge, now)
-        return Progress(steps, 0, idea.supporter_count, _deadline(started, steps, 0), now,
-                        started=challenge_services.accepts_votes(challenge, now))
-    return Progress(steps, row.reached, idea.supporter_count, row.deadline_at, now, started=True)
+        progress_ = Progress(steps, 0, idea.supporter_count, _deadline(started, steps, 0), now,
+                             started=challenge_services.accepts_votes(challenge, now))
+    else:
+        progress_ = Progress(steps, row.reached, idea.supporter_count, row.deadline_at, now, started=True)
+    return VotingState(supported, progress_)
 
 
 def set_ladder(actor, challenge, steps):
@@ -492,6 +513,12 @@ def _start_ladder_on_publish(sender, idea_id, before, after, **extra):
         _milestone(idea, challenge, ladder(challenge), clock.now())
 
 
+@signals.challenge_phase_changed.connect
+def _start_ladders_when_voting_opens(sender, challenge_id, before, after, **extra):
+    if after in ("voting", "submission"):
+        start_ladders(challenge_id=challenge_id)
+
+
 def tick_milestones(now=None):
     """Expire ideas past their deadline, send completed ladders to review. Idempotent.
 
@@ -524,15 +551,18 @@ def tick_milestones(now=None):
     return expired, completed
 
 
-def start_ladders(now=None):
+def start_ladders(now=None, challenge_id=None):
     """Give every gathering idea of a challenge taking votes its ladder row (when voting opens). Idempotent."""
     now = now or clock.now()
     voting = (Challenge.phase == "voting") | (Challenge.is_open & (Challenge.phase == "submission"))
-    missing = db.session.execute(
+    query = (
         select(Idea, Challenge).join(Challenge, Challenge.id == Idea.challenge_id)
         .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == Idea.id)
         .where(Idea.status == "published", Challenge.format == "challenge", voting, IdeaMilestone.idea_id.is_(None))
-    ).all()
+    )
+    if challenge_id is not None:
+        query = query.where(Challenge.id == challenge_id)
+    missing = db.session.execute(query).all()
     ladders = {}
     for idea, challenge in missing:
         steps = ladders.setdefault(challenge.id, ladder(challenge))
