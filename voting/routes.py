@@ -26,7 +26,8 @@ from voting.services import VotingError
 
 bp = Blueprint("voting", __name__)
 
-SUPPORTS_PER_MINUTE = "60 per minute"
+# Support and withdraw draw on one allowance: 60 changes a minute per member.
+support_limit = limiter.shared_limit("60 per minute", scope="supports", key_func=lambda: _support_key())
 
 
 # Template helpers
@@ -167,13 +168,13 @@ def _change_support(idea_id, action):
 
 
 @bp.post("/ideas/<int:idea_id>/support")
-@limiter.limit(SUPPORTS_PER_MINUTE, key_func=_support_key)
+@support_limit
 def support(idea_id):
     return _change_support(idea_id, "support")
 
 
-@bp.post("/ideas/<int:idea_id>/withdraw")
-@limiter.limit(SUPPORTS_PER_MINUTE, key_func=_support_key)
+@bp.post("/ideas/<int:idea_id>/support/withdraw")
+@support_limit
 def withdraw(idea_id):
     return _change_support(idea_id, "withdraw")
 
