@@ -432,9 +432,7 @@ def recount_command(check):
     for idea_id, stored, actual in drift:
         click.echo(f"idea {idea_id}: stored {stored}, rows {actual}")
     dots_wrong = 0 if check else services.recount_dots()
-    if check:
-        db.session.rollback()
-    else:
+    if not check:
         db.session.commit()
     verb = "found" if check else "repaired"
     click.echo(f"{len(drift)} supporter count(s) {verb}; {dots_wrong} dot tally/ballot row(s) repaired.")

@@ -405,7 +405,11 @@ def _deadline_passed(idea, challenge, now):
     if not uses_ladder(challenge):
         return False
     row = db.session.get(IdeaMilestone, idea.id)
-    return row is not None and row.deadline_at is not None and clock.aware(row.deadline_at) < now
+    if row is None:  # no row yet: the first rung's deadline counts from when the clock started
+        deadline = _deadline(_clock_start(idea, challenge, now), ladder(challenge), 0)
+    else:
+        deadline = row.deadline_at
+    return deadline is not None and clock.aware(deadline) < now
 
 
 def _climb(idea, challenge, count, now):
