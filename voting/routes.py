@@ -12,6 +12,7 @@ import click
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from app import permissions
@@ -79,11 +80,23 @@ def _is_busy(error):
     return "database is locked" in str(error.orig) or "busy" in str(error.orig).lower()
 
 
-def commit_retrying(work, attempts=6):
-    """Run `work` and commit. SQLite refuses a second writer outright when a
-    snapshot went stale; that is retried from scratch, after a short pause."""
+def _begin_writing():
+    """On SQLite, start the transaction by taking the write lock (BEGIN IMMEDIATE in effect).
+
+    A transaction that read first cannot write once another writer has
+    committed since (SQLite answers "database is locked" at once, without
+    waiting); one that writes first simply waits its turn.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.rollback()
+        db.session.execute(text("UPDATE supports SET idea_id = idea_id WHERE 0"))
+
+
+def commit_retrying(work, attempts=5):
+    """Run `work` and commit, retrying from scratch if SQLite still reports a busy database."""
     for attempt in range(attempts):
         try:
+            _begin_writing()
             result = work()
             db.session.commit()
             return result
@@ -91,7 +104,7 @@ def commit_retrying(work, attempts=6):
             db.session.rollback()
             if not _is_busy(error) or attempt == attempts - 1:
                 raise
-            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
         except Exception:
             db.session.rollback()
             raise
