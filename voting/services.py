@@ -69,9 +69,13 @@ class VotingError(ValueError):
 
 
 def _insert(model):
-    """INSERT with ON CONFLICT support on PostgreSQL and SQLite alike."""
+    """A Core INSERT with ON CONFLICT on PostgreSQL and SQLite alike.
+
+    Whether a row went in is read from RETURNING: psycopg reports no row
+    count (-1) for these statements.
+    """
     dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
 
 
 def _require(allowed, message="You are not allowed to do that."):
@@ -129,9 +133,9 @@ def support_idea(user, idea, challenge, ip=None):
     inserted = db.session.execute(
         _insert(Support)
         .values(user_id=user.id, idea_id=idea.id, created_at=now, ip_hash=ip_fingerprint(ip))
-        .on_conflict_do_nothing()
-    ).rowcount
-    if not inserted:
+        .on_conflict_do_nothing().returning(Support.__table__.c.user_id)
+    ).first()
+    if inserted is None:
         return False
     count = _bump_supporters(idea, +1, now)
     refresh_hot_score(idea, weight=1, at=now)
@@ -874,9 +878,9 @@ def record_pairwise_vote(user, challenge, round_, left, right, winner_id):
     inserted = db.session.execute(
         _insert(PairwiseVote).values(round_id=round_.id, user_id=user.id, low_id=low, high_id=high,
                                      winner_id=winner_id, created_at=clock.now())
-        .on_conflict_do_nothing()
-    ).rowcount
-    if not inserted:
+        .on_conflict_do_nothing().returning(PairwiseVote.__table__.c.id)
+    ).first()
+    if inserted is None:
         return False
     # Lower idea id first: concurrent answers on the same pair lock in the same order.
     for idea_id in (low, high):

@@ -29,7 +29,7 @@ def committed(request, tmp_path):
     url = POSTGRES_URL if request.param == "postgresql" else f"sqlite:///{tmp_path / 'storm.db'}"
     application = create_app(make_config(
         SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_DIR=str(tmp_path / "index"),
-        WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
+        WTF_CSRF_ENABLED=False,
     ))
     made = {"users": [], "challenges": [], "ideas": []}
     with application.app_context():
