@@ -85,7 +85,8 @@ def _begin_writing():
 
     A transaction that read first cannot write once another writer has
     committed since (SQLite answers "database is locked" at once, without
-    waiting); one that writes first simply waits its turn.
+    waiting); one that writes first simply waits its turn. Whatever was
+    read before is reloaded inside the new transaction.
     """
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.rollback()
@@ -143,10 +144,9 @@ def _support_fragment(idea):
 
 
 def _change_support(idea_id, action):
-    idea = _load_idea(idea_id)
-    challenge = idea.challenge
-    idea_url = url_for("challenges.idea", idea_id=idea.id)
+    idea_url = url_for("challenges.idea", idea_id=idea_id)
     if not current_user.is_authenticated:
+        _load_idea(idea_id)  # hidden or missing: 404 for visitors too
         login_url = url_for("auth.login", next=idea_url)
         if htmx:
             response = make_response("", 204)
@@ -155,16 +155,24 @@ def _change_support(idea_id, action):
         flash("Log in to support ideas; you will come back to this one.", "info")
         return _vary(redirect(login_url))
     back = _safe_next(request.form.get("next")) or idea_url
+    loaded = {}
+
+    def work():
+        # Loaded inside the write transaction, so what is checked is what is changed.
+        idea = loaded["idea"] = _load_idea(idea_id)
+        if action == "support":
+            return services.support_idea(current_user, idea, idea.challenge, ip=request.remote_addr)
+        return services.withdraw_support(current_user, idea, idea.challenge)
+
     error = None
     try:
-        if action == "support":
-            commit_retrying(lambda: services.support_idea(current_user, idea, challenge, ip=request.remote_addr))
-        else:
-            commit_retrying(lambda: services.withdraw_support(current_user, idea, challenge))
+        commit_retrying(work)
     except VotingError as problem:
         error = problem.message
     except PermissionError:
         abort(403)
+    idea = loaded["idea"]
+    challenge = idea.challenge
     fragment = _support_fragment(idea)
     if fragment is None:
         if error:
