@@ -23,11 +23,12 @@ PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5
 WORK = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "kindling-voting-bench"))
 
 
-def database_url(backend):
+def database_url(backend, name="bench"):
+    """A database of its own for each data set: `name` is appended to the PostgreSQL database name."""
     if backend == "postgresql":
-        return PG_URL
+        return PG_URL if name == "bench" else f"{PG_URL}_{name}"
     WORK.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{WORK / 'bench.db'}"
+    return f"sqlite:///{WORK / (name + '.db')}"
 
 
 def make_app(url):
@@ -41,16 +42,16 @@ def reset_schema(app):
     from app.extensions import db
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        _ensure_pg_database()
+        _ensure_pg_database(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         db.drop_all()
         db.create_all()
 
 
-def _ensure_pg_database():
+def _ensure_pg_database(url):
     import psycopg
 
-    base, name = PG_URL.rsplit("/", 1)
+    base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')

@@ -5,6 +5,7 @@ the element htmx targets (HX-Target), every answer says Vary: HX-Request,
 and without JavaScript the same POST redirects back where it came from.
 """
 import random
+import threading
 import time
 from dataclasses import dataclass
 
@@ -80,6 +81,15 @@ def _is_busy(error):
     return "database is locked" in str(error.orig) or "busy" in str(error.orig).lower()
 
 
+# SQLite has one writer at a time and makes the others poll with growing
+# sleeps; queueing this process's writers on a lock keeps the wait short and fair.
+_sqlite_writers = threading.Lock()
+
+
+def _on_sqlite():
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
 def _begin_writing():
     """On SQLite, start the transaction by taking the write lock (BEGIN IMMEDIATE in effect).
 
@@ -88,18 +98,26 @@ def _begin_writing():
     waiting); one that writes first simply waits its turn. Whatever was
     read before is reloaded inside the new transaction.
     """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.rollback()
-        db.session.execute(text("UPDATE supports SET idea_id = idea_id WHERE 0"))
+    db.session.rollback()
+    db.session.execute(text("UPDATE supports SET idea_id = idea_id WHERE 0"))
 
 
 def commit_retrying(work, attempts=5):
     """Run `work` and commit, retrying from scratch if SQLite still reports a busy database."""
-    for attempt in range(attempts):
+    if not _on_sqlite():
         try:
-            _begin_writing()
             result = work()
             db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            raise
+    for attempt in range(attempts):
+        try:
+            with _sqlite_writers:
+                _begin_writing()
+                result = work()
+                db.session.commit()
             return result
         except OperationalError as error:
             db.session.rollback()
