@@ -21,6 +21,8 @@ from app.auth.routes import _safe_next
 from app.extensions import db, htmx, limiter
 from challenges import services as challenge_services
 from challenges.models import Idea
+from challenges.routes import _visible_challenge as _load_challenge
+from challenges.routes import _with_vary as _vary
 from voting import jobs as voting_jobs  # noqa: F401  (registers the periodic tick)
 from voting import services
 from voting.forms import DotRoundForm, LadderForm
@@ -130,12 +132,6 @@ def commit_retrying(work, attempts=5):
     raise AssertionError("unreachable")
 
 
-def _vary(response):
-    response = make_response(response)
-    response.vary.add("HX-Request")
-    return response
-
-
 # Supports
 
 
@@ -219,13 +215,6 @@ def withdraw(idea_id):
 
 
 # Challenge-level pages
-
-
-def _load_challenge(slug):
-    challenge = challenge_services.get_challenge(slug)
-    if challenge is None or not permissions.can_view_challenge(current_user, challenge):
-        abort(404)
-    return challenge
 
 
 def _require_manager(challenge):
@@ -334,23 +323,31 @@ def _dot_round(slug, change):
     if (refusal := _require_manager(challenge)) is not None:
         return refusal
     form = DotRoundForm()
+    if change == "open" and not form.validate_on_submit():
+        return _dot_page(challenge, form.budget.errors[0] if form.budget.errors else None, 422, form)
+    return _switch_round(
+        challenge, change,
+        lambda: services.open_dot_round(current_user, challenge, form.budget.data),
+        services.current_dot_round, services.close_dot_round,
+        (f"Dot-voting is open: {form.budget.data} dots each.", "Dot-voting is closed; the board shows the final count."),
+        "voting.dots",
+    )
+
+
+def _switch_round(challenge, change, open_round, current_round, close_round, messages, endpoint):
+    """Open or close a dot-vote or pairwise round for the owner, then go back to its page."""
     try:
         if change == "open":
-            if not form.validate_on_submit():
-                return _dot_page(challenge, form.budget.errors[0] if form.budget.errors else None, 422, form)
-            services.open_dot_round(current_user, challenge, form.budget.data)
-            message = f"Dot-voting is open: {form.budget.data} dots each."
+            open_round()
         else:
-            round_ = services.current_dot_round(challenge) or abort(404)
-            services.close_dot_round(current_user, challenge, round_)
-            message = "Dot-voting is closed; the board shows the final count."
+            close_round(current_user, challenge, current_round(challenge) or abort(404))
     except VotingError as problem:
         db.session.rollback()
         flash(problem.message, "error")
     else:
         db.session.commit()
-        flash(message, "success")
-    return _vary(redirect(url_for("voting.dots", slug=challenge.slug)))
+        flash(messages[0 if change == "open" else 1], "success")
+    return _vary(redirect(url_for(endpoint, slug=challenge.slug)))
 
 
 # Pairwise
@@ -443,21 +440,13 @@ def _pairwise_round(slug, change):
     challenge = _load_challenge(slug)
     if (refusal := _require_manager(challenge)) is not None:
         return refusal
-    try:
-        if change == "open":
-            services.open_pairwise_round(current_user, challenge)
-            message = "The pairwise round is open: members can now compare ideas two by two."
-        else:
-            round_ = services.current_pairwise_round(challenge) or abort(404)
-            services.close_pairwise_round(current_user, challenge, round_)
-            message = "The pairwise round is closed; its ranking stays published."
-    except VotingError as problem:
-        db.session.rollback()
-        flash(problem.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("voting.pairwise", slug=challenge.slug))
+    return _switch_round(
+        challenge, change, lambda: services.open_pairwise_round(current_user, challenge),
+        services.current_pairwise_round, services.close_pairwise_round,
+        ("The pairwise round is open: members can now compare ideas two by two.",
+         "The pairwise round is closed; its ranking stays published."),
+        "voting.pairwise",
+    )
 
 
 # Commands: `flask voting recount`, `flask voting tick`

@@ -476,7 +476,7 @@ def voting_state(user, idea, challenge, now=None):
 
 def set_ladder(actor, challenge, steps):
     """The owner sets their own ladder: rising supporter targets, each with its days."""
-    _require(permissions.can_manage_challenge(actor, challenge))
+    _require(permissions.can_manage_voting(actor, challenge))
     if not uses_ladder(challenge):
         raise VotingError("Hold-ups vote with dots; they have no supporter ladder.")
     steps = [Step(int(s), int(d)) for s, d in steps]
@@ -507,7 +507,7 @@ def set_ladder(actor, challenge, steps):
 
 
 def reset_ladder(actor, challenge):
-    _require(permissions.can_manage_challenge(actor, challenge))
+    _require(permissions.can_manage_voting(actor, challenge))
     return set_ladder(actor, challenge, DEFAULT_LADDER)
 
 
@@ -647,7 +647,7 @@ def current_dot_round(challenge):
 
 
 def open_dot_round(actor, challenge, budget=DEFAULT_DOT_BUDGET):
-    _require(permissions.can_manage_challenge(actor, challenge))
+    _require(permissions.can_manage_voting(actor, challenge))
     if challenge.format != "holdup":
         raise VotingError("Dot-voting is for hold-up workshops.")
     if challenge.is_draft:
@@ -665,13 +665,18 @@ def open_dot_round(actor, challenge, budget=DEFAULT_DOT_BUDGET):
     return round_
 
 
-def close_dot_round(actor, challenge, round_):
-    _require(permissions.can_manage_challenge(actor, challenge))
+def _close_round(actor, challenge, round_, name):
+    _require(permissions.can_manage_voting(actor, challenge))
     if not round_.is_open:
-        raise VotingError("This dot-vote is already closed.")
+        raise VotingError(f"This {name} is already closed.")
     round_.status = "closed"
     round_.closed_at = clock.now()
     db.session.flush()
+    return round_
+
+
+def close_dot_round(actor, challenge, round_):
+    _close_round(actor, challenge, round_, "dot-vote")
     signals.dot_round_changed.send(round_, round_id=round_.id, challenge_id=challenge.id, status="closed")
     return round_
 
@@ -778,7 +783,7 @@ def current_pairwise_round(challenge):
 
 
 def open_pairwise_round(actor, challenge):
-    _require(permissions.can_manage_challenge(actor, challenge))
+    _require(permissions.can_manage_voting(actor, challenge))
     if challenge.is_draft:
         raise VotingError("Publish the challenge before opening a pairwise round.")
     current = current_pairwise_round(challenge)
@@ -815,13 +820,7 @@ def _join_open_pairwise_round(sender, idea_id, after, **extra):
 
 
 def close_pairwise_round(actor, challenge, round_):
-    _require(permissions.can_manage_challenge(actor, challenge))
-    if not round_.is_open:
-        raise VotingError("This pairwise round is already closed.")
-    round_.status = "closed"
-    round_.closed_at = clock.now()
-    db.session.flush()
-    return round_
+    return _close_round(actor, challenge, round_, "pairwise round")
 
 
 def next_pair(user, round_, rng=random):
