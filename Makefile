@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast worker lint db-upgrade db-migrate seed reindex bench clean
+.PHONY: help install run test test-fast worker scheduler lint db-upgrade db-migrate seed reindex bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test-fast: $(STAMP) ## The suite without slow and browser tests
 worker: $(STAMP) ## Start an rq worker (needs REDIS_URL)
 	$(FLASK) worker
 
+scheduler: $(STAMP) ## Run the periodic jobs (phase changes, ...) in production; `make run` does it in-process
+	$(FLASK) scheduler
+
 lint: $(STAMP) ## Check the code with ruff
 	$(BIN)/ruff check .
 
@@ -49,8 +52,8 @@ db-migrate: $(STAMP) ## Generate a migration from model changes: make db-migrate
 seed: $(STAMP) ## Load the demo data (once)
 	$(DEV) $(FLASK) seed-demo
 
-bench: $(STAMP) ## Run the benchmarks in bench/ and print their figures
-	$(BIN)/python -m bench
+bench: $(STAMP) ## Run the benchmarks in bench/ and print their figures (make bench only=challenges_pages)
+	$(BIN)/python -m bench $(only)
 
 clean: ## Remove the virtual environment and the development database
 	rm -rf $(VENV) instance

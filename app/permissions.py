@@ -92,9 +92,9 @@ def moderated_challenges_clause(user):
 
 def public_ideas_clause():
     """The condition every public list, count, search and feed applies."""
-    from challenges.models import IDEA_PUBLIC, Challenge, Idea
+    from challenges.models import Challenge, Idea
 
-    return Idea.status.in_(IDEA_PUBLIC) & (Challenge.phase != "draft")
+    return Idea.is_public.is_(True) & (Challenge.phase != "draft")
 
 
 def can_view_idea(user, idea, challenge):

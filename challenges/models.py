@@ -17,8 +17,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
 from app.auth.models import User
@@ -35,7 +36,7 @@ PHASE_LABELS = {
     "results": "Results",
     "closed": "Closed",
 }
-FORMATS = {"challenge": "Open challenge", "holdup": "Hold-up workshop"}
+FORMATS = {"challenge": "Challenge", "holdup": "Hold-up workshop"}
 MODERATION_POLICIES = {
     "pre_new": "Pre-moderate new members (their first 3 contributions)",
     "pre_all": "Pre-moderate everything",
@@ -129,11 +130,17 @@ class Challenge(db.Model):
 class Idea(db.Model):
     __tablename__ = "ideas"
     __table_args__ = (
-        Index("ix_ideas_challenge_status_hot", "challenge_id", "status", "hot_score"),
-        Index("ix_ideas_challenge_status_top", "challenge_id", "status", "supporter_count"),
-        Index("ix_ideas_challenge_status_new", "challenge_id", "status", "published_at"),
-        Index("ix_ideas_challenge_status_random", "challenge_id", "status", "random_key"),
+        # Each public ordering is one index range scan, whatever the size.
+        Index("ix_ideas_public_hot", "challenge_id", "is_public", "hot_score"),
+        Index("ix_ideas_public_top", "challenge_id", "is_public", "supporter_count"),
+        Index("ix_ideas_public_new", "challenge_id", "is_public", "published_at"),
+        Index("ix_ideas_public_random", "challenge_id", "is_public", "random_key"),
+        Index("ix_ideas_challenge_status", "challenge_id", "status"),
         Index("ix_ideas_status_hot", "status", "hot_score"),
+        # Most ideas build on nothing: a partial index keeps the planner's
+        # statistics about the others honest (SQLite would otherwise scan).
+        Index("ix_ideas_builds_on_id", "builds_on_id", sqlite_where=text("builds_on_id IS NOT NULL"),
+              postgresql_where=text("builds_on_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,10 +150,13 @@ class Idea(db.Model):
     description: Mapped[str] = mapped_column(Text)
     description_html: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    # status in IDEA_PUBLIC, stored so public lists are index scans; set by
+    # the validator below whenever status is assigned, so it cannot drift.
+    is_public: Mapped[bool] = mapped_column(default=False)
     # The status before the last change: "restore" after a hide goes back to it.
     previous_status: Mapped[str | None] = mapped_column(String(20))
     comments_locked: Mapped[bool] = mapped_column(default=False)
-    builds_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"), index=True)
+    builds_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     # Where a merged idea went (moderation); its page redirects there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
     supporter_count: Mapped[int] = mapped_column(default=0)
@@ -172,9 +182,10 @@ class Idea(db.Model):
     )
     tags: Mapped[list[Tag]] = relationship(secondary=idea_tags, order_by=Tag.name, lazy="raise_on_sql")
 
-    @property
-    def is_public(self):
-        return self.status in IDEA_PUBLIC
+    @validates("status")
+    def _status_sets_visibility(self, key, status):
+        self.is_public = status in IDEA_PUBLIC
+        return status
 
     @property
     def status_label(self):

@@ -28,8 +28,8 @@ def _visible_challenge(slug):
     return challenge
 
 
-def _visible_idea(idea_id):
-    idea = services.get_idea(idea_id)
+def _visible_idea(idea_id, idea=None):
+    idea = idea or services.get_idea(idea_id)
     if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
         abort(404)
     return idea
@@ -207,15 +207,17 @@ def move_phase(slug):
 @_forbidden_as_403
 def follow_challenge(slug):
     challenge = _visible_challenge(slug)
-    if request.form.get("follow") == "0":
-        services.unfollow_challenge(current_user, challenge)
-    else:
-        services.follow_challenge(current_user, challenge)
+    return _set_following(challenge, "challenge-follow", "challenges/_follow_challenge.html",
+                          url_for("challenges.show", slug=slug), challenge=challenge)
+
+
+def _set_following(target, fragment_id, template, back, **context):
+    following = request.form.get("follow") != "0"
+    services.set_following(current_user, target, following)
     db.session.commit()
-    if htmx and htmx.target == "challenge-follow":
-        return _with_vary(render_template("challenges/_follow_challenge.html", challenge=challenge,
-                                          following=services.follows_challenge(current_user, challenge)))
-    return redirect(url_for("challenges.show", slug=slug))
+    if htmx and htmx.target == fragment_id:
+        return _with_vary(render_template(template, following=following, **context))
+    return redirect(back)
 
 
 @bp.post("/challenges/<slug>/norms")
@@ -355,7 +357,7 @@ def idea(idea_id):
     idea = services.get_idea(idea_id)
     if idea is not None and idea.status == "merged" and idea.merged_into_id:
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 301)
-    idea = _visible_idea(idea_id)
+    idea = _visible_idea(idea_id, idea)
     challenge = idea.challenge
     return render_template(
         "challenges/idea.html",
@@ -413,15 +415,8 @@ def withdraw_idea(idea_id):
 @_forbidden_as_403
 def follow_idea(idea_id):
     idea = _visible_idea(idea_id)
-    if request.form.get("follow") == "0":
-        services.unfollow_idea(current_user, idea)
-    else:
-        services.follow_idea(current_user, idea)
-    db.session.commit()
-    if htmx and htmx.target == "idea-follow":
-        return _with_vary(render_template("challenges/_follow_idea.html", idea=idea,
-                                          following=services.follows_idea(current_user, idea)))
-    return redirect(url_for("challenges.idea", idea_id=idea.id))
+    return _set_following(idea, "idea-follow", "challenges/_follow_idea.html",
+                          url_for("challenges.idea", idea_id=idea.id), idea=idea)
 
 
 # Comments

@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
-from sqlalchemy import delete, func, literal, select, union_all, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import clock, permissions, signals
 from app.extensions import db
@@ -319,7 +319,7 @@ def _check_norms(user, challenge, accept):
 
 
 def _published_contributions(user):
-    ideas = select(func.count()).select_from(Idea).where(Idea.author_id == user.id, Idea.status.in_(IDEA_PUBLIC))
+    ideas = select(func.count()).select_from(Idea).where(Idea.author_id == user.id, Idea.is_public.is_(True))
     comments = select(func.count()).select_from(Comment).where(
         Comment.author_id == user.id, Comment.status == "published"
     )
@@ -622,36 +622,29 @@ def set_comment_status(comment, idea, status):
 # Follows
 
 
-def follow_challenge(user, challenge):
+_FOLLOW_MODELS = {Challenge: (ChallengeFollow, "challenge_id"), Idea: (IdeaFollow, "idea_id")}
+
+
+def set_following(user, target, following=True):
+    """Follow or unfollow a challenge or an idea; the follower count follows suit."""
     _require(permissions._member(user), "Log in to follow.")
-    if db.session.get(ChallengeFollow, (user.id, challenge.id)) is None:
-        db.session.add(ChallengeFollow(user_id=user.id, challenge_id=challenge.id))
-        challenge.follower_count += 1
-        db.session.flush()
-
-
-def unfollow_challenge(user, challenge):
-    removed = db.session.execute(
-        delete(ChallengeFollow).where(ChallengeFollow.user_id == user.id, ChallengeFollow.challenge_id == challenge.id)
-    ).rowcount
-    challenge.follower_count -= removed
+    model, key = _FOLLOW_MODELS[type(target)]
+    row = db.session.get(model, (user.id, target.id))
+    if following and row is None:
+        db.session.add(model(user_id=user.id, **{key: target.id}))
+        target.follower_count += 1
+    elif not following and row is not None:
+        db.session.delete(row)
+        target.follower_count -= 1
     db.session.flush()
+
+
+def follow_challenge(user, challenge):
+    set_following(user, challenge)
 
 
 def follow_idea(user, idea):
-    _require(permissions._member(user), "Log in to follow.")
-    if db.session.get(IdeaFollow, (user.id, idea.id)) is None:
-        db.session.add(IdeaFollow(user_id=user.id, idea_id=idea.id))
-        idea.follower_count += 1
-        db.session.flush()
-
-
-def unfollow_idea(user, idea):
-    removed = db.session.execute(
-        delete(IdeaFollow).where(IdeaFollow.user_id == user.id, IdeaFollow.idea_id == idea.id)
-    ).rowcount
-    idea.follower_count -= removed
-    db.session.flush()
+    set_following(user, idea)
 
 
 def follows_challenge(user, challenge):
@@ -690,11 +683,12 @@ def default_sort(challenge):
     return "random" if challenge.phase == "submission" else "hot"
 
 
-def _idea_conditions(challenge_id, statuses, tag):
+def _idea_conditions(challenge_id, status, tag):
     from app.tags import Tag
     from challenges.models import idea_tags
 
-    conditions = [Idea.challenge_id == challenge_id, Idea.status.in_(statuses)]
+    conditions = [Idea.challenge_id == challenge_id,
+                  Idea.status == status if status else Idea.is_public.is_(True)]
     if tag:
         conditions.append(Idea.id.in_(
             select(idea_tags.c.idea_id).join(Tag, Tag.id == idea_tags.c.tag_id).where(Tag.name == tag)
@@ -702,8 +696,19 @@ def _idea_conditions(challenge_id, statuses, tag):
     return conditions
 
 
-def _load_ideas(query):
-    return list(db.session.scalars(query.options(joinedload(Idea.author), selectinload(Idea.tags))).unique())
+_LIST_DEFERRED = (Idea.description, Idea.description_html, Idea.feedback, Idea.feedback_html)
+
+
+def _load_ideas_by_id(ids):
+    """Cards for these ideas, in this order: one query, plus one for their tags."""
+    query = (
+        select(Idea)
+        .options(*(defer(column) for column in _LIST_DEFERRED),
+                 joinedload(Idea.author), selectinload(Idea.tags))
+        .where(Idea.id.in_(ids))
+    )
+    by_id = {idea.id: idea for idea in db.session.scalars(query).unique()} if ids else {}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0, after=None, lap=0):
@@ -711,10 +716,9 @@ def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0
 
     Random order walks the stored random keys from the visitor's seed to the
     end, then from the start up to the seed (cursor paging)."""
-    statuses = IDEA_PUBLIC
-    if status and (status in IDEA_PUBLIC or permissions.can_moderate(viewer, challenge.id)):
-        statuses = (status,)
-    conditions = _idea_conditions(challenge.id, statuses, tag)
+    if status and not (status in IDEA_PUBLIC or permissions.can_moderate(viewer, challenge.id)):
+        status = None
+    conditions = _idea_conditions(challenge.id, status, tag)
     size = IDEAS_PER_PAGE
     if sort == "random":
         return _random_page(conditions, seed, after, lap, size)
@@ -724,9 +728,11 @@ def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0
         "newest": (Idea.published_at.desc(), Idea.id.desc()),
     }[sort]
     page = max(1, page)
-    rows = _load_ideas(select(Idea).where(*conditions).order_by(*order).limit(size + 1).offset((page - 1) * size))
-    total = challenge.idea_count if statuses == IDEA_PUBLIC and not tag else None
-    return IdeaPage(rows[:size], sort, page, has_next=len(rows) > size, has_prev=page > 1, total=total)
+    ids = list(db.session.scalars(
+        select(Idea.id).where(*conditions).order_by(*order).limit(size + 1).offset((page - 1) * size)))
+    rows = _load_ideas_by_id(ids[:size])
+    total = challenge.idea_count if not status and not tag else None
+    return IdeaPage(rows, sort, page, has_next=len(ids) > size, has_prev=page > 1, total=total)
 
 
 def _random_page(conditions, seed, after, lap, size):
@@ -745,8 +751,7 @@ def _random_page(conditions, seed, after, lap, size):
                   key=lambda row: (row.lap, row.random_key))[:size + 1]
     has_next = len(keys) > size
     keys = keys[:size]
-    by_id = {idea.id: idea for idea in _load_ideas(select(Idea).where(Idea.id.in_([k.id for k in keys])))}
-    rows = [by_id[k.id] for k in keys if k.id in by_id]
+    rows = _load_ideas_by_id([k.id for k in keys])
     cursor = {"after": keys[-1].random_key, "lap": keys[-1].lap} if has_next else {}
     return IdeaPage(rows, "random", has_next=has_next, has_prev=after is not None, next_cursor=cursor)
 
@@ -797,7 +802,7 @@ def get_idea(idea_id):
 def ideas_building_on(idea):
     return list(db.session.scalars(
         select(Idea).options(joinedload(Idea.author))
-        .where(Idea.builds_on_id == idea.id, Idea.status.in_(IDEA_PUBLIC))
+        .where(Idea.builds_on_id == idea.id, Idea.is_public.is_(True))
         .order_by(Idea.published_at)
     ))
 
@@ -891,6 +896,6 @@ def result_ideas(challenge):
 def builds_on_choices(challenge, exclude_id=None, limit=200):
     return list(db.session.execute(
         select(Idea.id, Idea.title)
-        .where(Idea.challenge_id == challenge.id, Idea.status.in_(IDEA_PUBLIC), Idea.id != (exclude_id or 0))
+        .where(Idea.challenge_id == challenge.id, Idea.is_public.is_(True), Idea.id != (exclude_id or 0))
         .order_by(Idea.supporter_count.desc(), Idea.id.desc()).limit(limit)
     ))

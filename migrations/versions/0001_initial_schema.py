@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6b4ee82b7774
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:29:34.351680
+Create Date: 2026-11-22 02:46:08.701184
 
 """
 from alembic import op
@@ -128,6 +128,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('description_html', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
     sa.Column('previous_status', sa.String(length=20), nullable=True),
     sa.Column('comments_locked', sa.Boolean(), nullable=False),
     sa.Column('builds_on_id', sa.Integer(), nullable=True),
@@ -152,11 +153,12 @@ def upgrade():
     )
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ideas_builds_on_id'), ['builds_on_id'], unique=False)
-        batch_op.create_index('ix_ideas_challenge_status_hot', ['challenge_id', 'status', 'hot_score'], unique=False)
-        batch_op.create_index('ix_ideas_challenge_status_new', ['challenge_id', 'status', 'published_at'], unique=False)
-        batch_op.create_index('ix_ideas_challenge_status_random', ['challenge_id', 'status', 'random_key'], unique=False)
-        batch_op.create_index('ix_ideas_challenge_status_top', ['challenge_id', 'status', 'supporter_count'], unique=False)
+        batch_op.create_index('ix_ideas_builds_on_id', ['builds_on_id'], unique=False, sqlite_where=sa.text('builds_on_id IS NOT NULL'), postgresql_where=sa.text('builds_on_id IS NOT NULL'))
+        batch_op.create_index('ix_ideas_challenge_status', ['challenge_id', 'status'], unique=False)
+        batch_op.create_index('ix_ideas_public_hot', ['challenge_id', 'is_public', 'hot_score'], unique=False)
+        batch_op.create_index('ix_ideas_public_new', ['challenge_id', 'is_public', 'published_at'], unique=False)
+        batch_op.create_index('ix_ideas_public_random', ['challenge_id', 'is_public', 'random_key'], unique=False)
+        batch_op.create_index('ix_ideas_public_top', ['challenge_id', 'is_public', 'supporter_count'], unique=False)
         batch_op.create_index('ix_ideas_status_hot', ['status', 'hot_score'], unique=False)
 
     op.create_table('norms_acceptances',
@@ -251,11 +253,12 @@ def downgrade():
     op.drop_table('norms_acceptances')
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.drop_index('ix_ideas_status_hot')
-        batch_op.drop_index('ix_ideas_challenge_status_top')
-        batch_op.drop_index('ix_ideas_challenge_status_random')
-        batch_op.drop_index('ix_ideas_challenge_status_new')
-        batch_op.drop_index('ix_ideas_challenge_status_hot')
-        batch_op.drop_index(batch_op.f('ix_ideas_builds_on_id'))
+        batch_op.drop_index('ix_ideas_public_top')
+        batch_op.drop_index('ix_ideas_public_random')
+        batch_op.drop_index('ix_ideas_public_new')
+        batch_op.drop_index('ix_ideas_public_hot')
+        batch_op.drop_index('ix_ideas_challenge_status')
+        batch_op.drop_index('ix_ideas_builds_on_id', sqlite_where=sa.text('builds_on_id IS NOT NULL'), postgresql_where=sa.text('builds_on_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
 
     op.drop_table('ideas')

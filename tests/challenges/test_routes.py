@@ -292,3 +292,13 @@ def test_tick_command(app, session):
     assert "1 challenge(s) moved" in result.output
     db.session.refresh(challenge)
     assert challenge.phase == "voting"
+
+
+def test_builds_on_link_to_a_hidden_idea_is_not_shown(client, session):
+    challenge = ChallengeFactory()
+    parent = IdeaFactory(challenge=challenge, title="A parent idea now hidden away")
+    child = IdeaFactory(challenge=challenge, builds_on_id=parent.id)
+    assert "A parent idea now hidden away" in client.get(f"/ideas/{child.id}").get_data(as_text=True)
+    parent.status = "hidden"
+    db.session.flush()
+    assert "A parent idea now hidden away" not in client.get(f"/ideas/{child.id}").get_data(as_text=True)
