@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-secret-key-not-for-production"
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_voting")
@@ -106,7 +105,7 @@ def seed(app, *, members, ideas, supports, rng=None):
              "description_html": "<p>A description long enough to be real.</p>", "status": "published",
              "comments_locked": False, "supporter_count": 0, "comment_count": 0, "follower_count": 0,
              "hot_score": rng.random() * 10, "random_key": rng.randrange(2**31), "feedback": "",
-             "feedback_html": "", "created_at": now - timedelta(days=20), "published_at": now - timedelta(days=20),
+             "feedback_html": "", "is_public": True, "created_at": now - timedelta(days=20), "published_at": now - timedelta(days=20),
              "last_activity_at": now - timedelta(days=1), "status_changed_at": now - timedelta(days=20)}
             for i in range(1, ideas + 1)
         ])
@@ -208,3 +207,8 @@ def percentiles(samples):
 def line(label, stats):
     return (f"{label:<34} n={stats['n']:>6}  mean={stats['mean']:7.1f} ms  p50={stats['p50']:7.1f} ms  "
             f"p95={stats['p95']:7.1f} ms  p99={stats['p99']:7.1f} ms")
+
+
+def main():
+    """`python -m bench` runs every module of bench/; this one only holds helpers."""
+    print("helpers for bench/voting_list.py and bench/voting_support.py")

@@ -10,9 +10,24 @@ supported idea, one request at a time, alternating between the two
 servers so that load from anything else on the machine hits both alike.
 """
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from voting_common import Client, database_url, line, make_app, member_session, percentiles, reset_schema, seed, server
+if not __package__:  # run as a script: bench/voting_x.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.voting_common import (  # noqa: E402
+    Client,
+    database_url,
+    line,
+    make_app,
+    member_session,
+    percentiles,
+    reset_schema,
+    seed,
+    server,
+)
 
 MEMBERS, IDEAS = 20_000, 2_000
 SIZES = {"10k": 10_000, "1m": 1_000_000}

@@ -9,10 +9,25 @@ member's 60-a-minute allowance is never the limit) and toggle supports on
 """
 import argparse
 import random
+import sys
 import threading
 import time
+from pathlib import Path
 
-from voting_common import Client, database_url, line, make_app, member_session, percentiles, reset_schema, seed, server
+if not __package__:  # run as a script: bench/voting_x.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.voting_common import (  # noqa: E402
+    Client,
+    database_url,
+    line,
+    make_app,
+    member_session,
+    percentiles,
+    reset_schema,
+    seed,
+    server,
+)
 
 CONCURRENCY, MEMBERS, IDEAS = 16, 2_000, 200
 

@@ -276,7 +276,7 @@ def rescore_hot(now=None, batch=500):
     now = now or clock.now()
     since = now - HOT_HORIZON
     ids = list(db.session.scalars(
-        select(Idea.id).where(Idea.status.in_(IDEA_PUBLIC), Idea.last_activity_at >= since).order_by(Idea.id)
+        select(Idea.id).where(Idea.is_public.is_(True), Idea.last_activity_at >= since).order_by(Idea.id)
     ))
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
@@ -754,7 +754,7 @@ def dot_board(viewer, challenge):
     rows = db.session.execute(
         select(Idea, tally).options(joinedload(Idea.author))
         .outerjoin(DotTally, (DotTally.idea_id == Idea.id) & (DotTally.round_id == round_.id))
-        .where(Idea.challenge_id == challenge.id, Idea.status.in_(IDEA_PUBLIC))
+        .where(Idea.challenge_id == challenge.id, Idea.is_public.is_(True))
         .order_by(tally.desc(), Idea.id)
     ).all()
     return DotBoard(round_, [(idea, dots, mine.get(idea.id, 0)) for idea, dots in rows], sum(mine.values()))
@@ -794,7 +794,7 @@ def open_pairwise_round(actor, challenge):
     round_ = PairwiseRound(challenge_id=challenge.id, opened_by_id=actor.id, opened_at=clock.now())
     db.session.add(round_)
     db.session.flush()
-    _add_pairwise_ideas(round_, Idea.challenge_id == challenge.id, Idea.status.in_(IDEA_PUBLIC))
+    _add_pairwise_ideas(round_, Idea.challenge_id == challenge.id, Idea.is_public.is_(True))
     return round_
 
 
@@ -834,7 +834,7 @@ def next_pair(user, round_, rng=random):
     candidates = db.session.execute(
         select(PairwiseScore.idea_id, PairwiseScore.appearances)
         .join(Idea, Idea.id == PairwiseScore.idea_id)
-        .where(PairwiseScore.round_id == round_.id, Idea.status.in_(IDEA_PUBLIC), Idea.author_id != user.id)
+        .where(PairwiseScore.round_id == round_.id, Idea.is_public.is_(True), Idea.author_id != user.id)
     ).all()
     if len(candidates) < 2:
         return None
@@ -905,7 +905,7 @@ def pairwise_ranking(round_, limit=100):
     return db.session.execute(
         select(Idea, PairwiseScore).options(joinedload(Idea.author))
         .join(PairwiseScore, PairwiseScore.idea_id == Idea.id)
-        .where(PairwiseScore.round_id == round_.id, Idea.status.in_(IDEA_PUBLIC))
+        .where(PairwiseScore.round_id == round_.id, Idea.is_public.is_(True))
         .order_by(PairwiseScore.score.desc(), PairwiseScore.appearances.desc(), Idea.id)
         .limit(limit)
     ).all()
