@@ -19,7 +19,6 @@ from sqlalchemy.exc import OperationalError
 from app import permissions
 from app.auth.routes import _safe_next
 from app.extensions import db, htmx, limiter
-from challenges import services as challenge_services
 from challenges.models import Idea
 from challenges.routes import _visible_challenge as _load_challenge
 from challenges.routes import _with_vary as _vary
@@ -136,7 +135,7 @@ def commit_retrying(work, attempts=5):
 
 
 def _load_idea(idea_id):
-    idea = challenge_services.get_idea(idea_id)
+    idea = services.idea_with_challenge(idea_id)
     if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
         abort(404)
     return idea

@@ -911,6 +911,11 @@ def pairwise_ranking(round_, limit=100):
     ).all()
 
 
+def idea_with_challenge(idea_id):
+    """What a vote needs, in one query (the idea page's loader also fetches tags and parents)."""
+    return db.session.scalar(select(Idea).options(joinedload(Idea.challenge)).where(Idea.id == idea_id))
+
+
 def ideas_by_id(ids):
     """Ideas with their authors, keyed by id, in one query."""
     return {i.id: i for i in db.session.scalars(
