@@ -144,3 +144,18 @@ def test_owner_opens_a_round_over_http(client, session):
     response = client.post(f"/challenges/{challenge.slug}/pairwise/open", follow_redirects=True)
     assert "The pairwise round is open" in response.get_data(as_text=True)
     assert services.current_pairwise_round(challenge).is_open
+
+
+def test_challenge_tools_hook_links_the_voting_pages(app, session):
+    from flask import render_template
+
+    from app.auth.models import User
+
+    challenge = ChallengeFactory(format="holdup")
+    with app.test_request_context():
+        from flask_login import login_user
+
+        login_user(db.session.get(User, challenge.owner_id))
+        html = render_template("voting/_challenge_tools.html", challenge=challenge)
+    assert f"/challenges/{challenge.slug}/dots" in html and f"/challenges/{challenge.slug}/pairwise" in html
+    assert "/milestones" not in html  # hold-ups have no supporter ladder
