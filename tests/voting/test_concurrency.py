@@ -17,7 +17,7 @@ from app.extensions import db
 from challenges.models import Challenge, Idea
 from tests.conftest import POSTGRES_URL, login, make_config
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
-from voting.models import Support
+from voting.models import DotBallot, DotRound, DotTally, Support
 
 pytestmark = pytest.mark.slow
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -37,6 +37,7 @@ def committed(request, tmp_path):
     yield application, made
     with application.app_context():
         db.session.execute(delete(Support).where(Support.idea_id.in_(made["ideas"])))
+        db.session.execute(delete(DotRound).where(DotRound.challenge_id.in_(made["challenges"])))
         db.session.execute(delete(Idea).where(Idea.id.in_(made["ideas"])))
         db.session.execute(delete(Challenge).where(Challenge.id.in_(made["challenges"])))
         db.session.execute(delete(User).where(User.id.in_(made["users"])))
@@ -45,9 +46,10 @@ def committed(request, tmp_path):
         db.engine.dispose()
 
 
-def seed(application, made, members, ideas):
+def seed(application, made, members, ideas, **challenge_fields):
     with application.app_context():
-        challenge = ChallengeFactory(is_open=True, voting_at=None, submission_at=clock.now() - timedelta(days=2))
+        challenge = ChallengeFactory(is_open=True, voting_at=None, submission_at=clock.now() - timedelta(days=2),
+                                     **challenge_fields)
         idea_rows = [IdeaFactory(challenge=challenge) for _ in range(ideas)]
         member_rows = [UserFactory() for _ in range(members)]
         db.session.commit()
@@ -105,3 +107,32 @@ def test_a_storm_of_supports_and_withdrawals_keeps_every_count_exact(committed):
     stored, actual = counts_match_rows(application, idea_ids)
     assert stored == actual
     assert sum(actual.values()) > 0
+
+
+def test_two_tabs_at_once_cannot_overspend_dots(committed):
+    application, made = committed
+    idea_ids, (member,) = seed(application, made, members=1, ideas=2, format="holdup")
+    with application.app_context():
+        from voting import services
+
+        challenge = db.session.get(Challenge, made["challenges"][-1])
+        round_id = services.open_dot_round(db.session.get(User, challenge.owner_id), challenge, budget=3).id
+        slug = challenge.slug
+        db.session.commit()
+        db.session.remove()
+    clients = [login(application.test_client(), member) for _ in range(24)]
+    start = threading.Barrier(24)
+
+    def fire(pair):
+        n, client = pair
+        start.wait()
+        return client.post(f"/challenges/{slug}/dots/{idea_ids[n % 2]}/add").status_code
+
+    with ThreadPoolExecutor(24) as pool:
+        statuses = list(pool.map(fire, enumerate(clients)))
+    assert set(statuses) == {302}
+    with application.app_context():
+        spent = db.session.get(DotBallot, (round_id, member.id)).spent
+        tallies = db.session.scalars(select(DotTally.dots).where(DotTally.round_id == round_id)).all()
+        db.session.remove()
+    assert spent == 3 and sum(tallies) == 3
