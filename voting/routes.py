@@ -99,7 +99,6 @@ def _begin_writing():
     waiting); one that writes first simply waits its turn. Whatever was
     read before is reloaded inside the new transaction.
     """
-    db.session.rollback()
     db.session.execute(text("UPDATE supports SET idea_id = idea_id WHERE 0"))
 
 
@@ -115,6 +114,8 @@ def commit_retrying(work, attempts=5):
             raise
     for attempt in range(attempts):
         try:
+            # End the read transaction first: a thread waiting for the lock holds no pooled connection.
+            db.session.rollback()
             with _sqlite_writers:
                 _begin_writing()
                 result = work()
