@@ -166,15 +166,22 @@ def withdraw_support(user, idea, challenge):
 
 
 def _bump_supporters(idea, delta, now=None):
-    """Move the stored count in SQL; the row lock this takes orders concurrent supports of one idea."""
+    """Move the stored count in SQL; the row lock this takes orders concurrent supports of one idea.
+
+    The idea must still be gathering when the lock is held: a support racing
+    the one that sent it to review is refused (the caller rolls back).
+    """
     values = {"supporter_count": Idea.supporter_count + delta}
     if now is not None:
         values["last_activity_at"] = now
-    count, hot = db.session.execute(
-        update(Idea).where(Idea.id == idea.id).values(**values)
+    row = db.session.execute(
+        update(Idea).where(Idea.id == idea.id, Idea.status == "published").values(**values)
         .returning(Idea.supporter_count, Idea.hot_score)
         .execution_options(synchronize_session=False)
-    ).one()
+    ).first()
+    if row is None:
+        raise VotingError("This idea is no longer gathering support.")
+    count, hot = row
     # What the database now holds, without marking the idea changed.
     set_committed_value(idea, "supporter_count", count)
     set_committed_value(idea, "hot_score", hot)
