@@ -119,12 +119,12 @@ def configure_blueprints(app):
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from challenges.routes import bp as challenges_bp
-    from moderation.routes import bp as moderation_bp
+    from moderation.routes import blueprints as moderation_blueprints
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
-    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, moderation_bp, search_bp):
+    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
         app.register_blueprint(blueprint)
 
 

@@ -37,6 +37,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # filled from REDIS_URL, or memory://
     RUN_SCHEDULER = False  # production runs `flask scheduler` (or cron) instead
+    NEW_MEMBER_PACE_SECONDS = 30  # a new member posts at most once per this many seconds (0: no limit)
     LOGIN_FAILURES_PER_MINUTE = 10
     REGISTRATIONS_PER_HOUR = 20
 

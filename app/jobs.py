@@ -19,6 +19,8 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "kindling"
+# Index writes: a queue of their own, so one worker can be the single index writer.
+SEARCH_QUEUE = "search"
 _PENDING = "kindling.jobs.pending"
 _READY = "kindling.jobs.ready"
 _worker_app = None
@@ -30,7 +32,9 @@ def enqueue(function, *ids, queue=DEFAULT_QUEUE):
         if not isinstance(value, (int, str)):
             raise TypeError(f"jobs take ids, not {type(value).__name__}")
     name = f"{function.__module__}:{function.__qualname__}"
-    db.session.info.setdefault(_PENDING, []).append((queue, name, ids))
+    pending = db.session.info.setdefault(_PENDING, [])
+    if (queue, name, ids) not in pending:  # jobs are idempotent: once per transaction is enough
+        pending.append((queue, name, ids))
 
 
 @event.listens_for(Session, "after_commit")
@@ -107,4 +111,4 @@ def redis_connection():
 
 
 def queue_names():
-    return [DEFAULT_QUEUE]
+    return [DEFAULT_QUEUE, SEARCH_QUEUE]

@@ -157,6 +157,39 @@ def can_view_comment(user, comment, idea_challenge_id):
     return can_moderate(user, idea_challenge_id)
 
 
+# Moderation
+
+
+def can_use_moderation_desk(user):
+    """Site moderators, and members appointed to moderate at least one challenge."""
+    if is_site_moderator(user):
+        return True
+    if not _member(user):
+        return False
+    from app.extensions import db
+    from challenges.models import ChallengeModerator
+
+    return db.session.scalar(select(ChallengeModerator.user_id).where(ChallengeModerator.user_id == user.id).limit(1)) \
+        is not None
+
+
+def can_flag(user, author_id):
+    """Members flag others' contributions; authors and suspended members cannot."""
+    return active_member(user) and user.id != author_id
+
+
+def can_suspend(user):
+    return is_site_moderator(user)
+
+
+def can_appoint_moderators(user, challenge):
+    return can_manage_challenge(user, challenge)
+
+
+def can_edit_watched_words(user):
+    return is_admin(user)
+
+
 # Voting
 
 

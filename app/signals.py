@@ -18,6 +18,8 @@ idea_submitted = kindling.signal("idea-submitted")  # idea_id, status, flags
 idea_edited = kindling.signal("idea-edited")  # idea_id
 idea_status_changed = kindling.signal("idea-status-changed")  # idea_id, before, after, actor_id
 idea_reviewed = kindling.signal("idea-reviewed")  # idea_id, decision, actor_id
+# Supporters were added or withdrawn (voting): search re-sorts by supporters.
+idea_supporters_changed = kindling.signal("idea-supporters-changed")  # idea_id
 comment_posted = kindling.signal("comment-posted")  # comment_id, idea_id, status, flags
 comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id
 comment_status_changed = kindling.signal("comment-status-changed")  # comment_id, idea_id, before, after
@@ -35,6 +37,14 @@ contribution_screening = kindling.signal("contribution-screening")
 idea_merged = kindling.signal("idea-merged")  # source_id, target_id, actor_id
 idea_unmerged = kindling.signal("idea-unmerged")  # source_id, target_id, actor_id
 
+# Moderation tells members about decisions on their contributions and account
+# (a notifications feature may deliver them). Keywords: user_ids, message, url.
+moderation_notice = kindling.signal("moderation-notice")
+
+# Voting reports support that looks wrong (bursts from new accounts, rings);
+# moderation puts the idea in its queue. Keywords: idea_id, note.
+vote_anomaly = kindling.signal("vote-anomaly")
+
 # Voting. Keywords are ids and counts.
 idea_supported = kindling.signal("idea-supported")  # idea_id, user_id, supporters
 idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, user_id, supporters
@@ -42,5 +52,4 @@ idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, u
 # Completing the ladder (to review) and missing a deadline (expired) arrive as
 # idea_status_changed with actor_id None.
 milestone_reached = kindling.signal("milestone-reached")  # idea_id, level, supporters
-support_anomaly_detected = kindling.signal("support-anomaly-detected")  # anomaly_id, idea_id
 dot_round_changed = kindling.signal("dot-round-changed")  # round_id, challenge_id, status

@@ -1,3 +1,472 @@
-from flask import Blueprint
+"""The moderation desk (/moderation), the members' side (flags, appeals, standing,
+appointed moderators) and the admins' watched words.
+
+Routes are thin: load, check access, call one service, commit, then render the
+fragment htmx asked for (by HX-Target) or redirect a plain form post.
+"""
+import csv
+import io
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
+
+from app import clock, permissions
+from app.auth.services import get_by_username
+from app.extensions import db
+from challenges.services import ChallengeError, get_challenge
+from moderation import (
+    hooks,  # noqa: F401  (signal receivers)
+    services,
+)
+from moderation.forms import ActionForm, AppealForm, AppointForm, FlagForm, LiftForm, SuspendForm, WatchedWordForm
+from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS, WatchedWord
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+member_bp = Blueprint("moderation_member", __name__)
+words_bp = Blueprint("watched_words", __name__, url_prefix="/admin/watched-words")
+# The desk (moderators only), the members' side, the admins' watched words.
+blueprints = (bp, member_bp, words_bp)
+
+
+@bp.before_request
+@login_required
+def require_moderator():
+    if not permissions.can_use_moderation_desk(current_user):
+        abort(403)
+
+
+@words_bp.before_request
+@login_required
+def require_admin():
+    if not permissions.can_edit_watched_words(current_user):
+        abort(403)
+
+
+def _vary(response):
+    response.vary.add("HX-Request")
+    return response
+
+
+for _blueprint in blueprints:
+    _blueprint.after_request(_vary)
+
+
+@bp.context_processor
+def _labels():
+    return {"labels": services.ACTION_LABELS}
+
+
+@bp.app_template_global("moderation_queue_size")
+def _queue_size():
+    if "moderation_queue_size" not in g:
+        g.moderation_queue_size = services.queue_size(current_user)
+    return g.moderation_queue_size
+
+
+@bp.app_template_global("moderation_flag_reasons")
+def _flag_reasons():
+    return FLAG_REASONS
+
+
+@bp.app_template_global("moderation_rejection")
+def _rejection(kind, item):
+    """For the author of a rejected item: the reason, and whether they appealed."""
+    found = services.load_item(kind, item.id)
+    rejection = services.rejection_of(found)
+    reason = REJECT_REASONS.get(rejection.reason, rejection.reason) if rejection else ""
+    return rejection, reason, services.appeal_of(found)
+
+
+@bp.app_template_filter("mod_age")
+def _age(moment):
+    """How long ago, in the largest unit that fits: "3 days", "5 hours"."""
+    return _span((clock.now() - clock.aware(moment)).total_seconds()) if moment else ""
+
+
+@bp.app_template_filter("mod_duration")
+def _duration(seconds):
+    return "—" if seconds is None else _span(seconds)
+
+
+def _span(seconds):
+    seconds = max(0, int(seconds))
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+@bp.app_template_filter("mod_state")
+def _state(state):
+    if not state:
+        return "—"
+    return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(state.items()))
+
+
+def _target():
+    return request.headers.get("HX-Target", "") if request.headers.get("HX-Request") else ""
+
+
+def _safe_next(default):
+    target = request.form.get("next") or request.args.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _first_error(form):
+    for field in form:
+        if field.errors:
+            return f"{field.label.text}: {field.errors[0]}"
+    return "Check the form and try again."
+
+
+def _load_item(kind, item_id):
+    if kind not in ITEM_KINDS:
+        abort(404)
+    return services.load_item(kind, item_id) or abort(404)
+
+
+def retry_if_busy(action, attempts=6):
+    """Run a decision. SQLite refuses a writer whose snapshot another writer made
+    stale ("database is locked"); on a fresh transaction the guard then sees the
+    other decision and says who took it. PostgreSQL waits on the row instead."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OperationalError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * 2**attempt)
+
+
+# The queue
+
+
+@bp.get("/")
+def queue():
+    filters = {
+        "kind": request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else "",
+        "reason": request.args.get("reason") if request.args.get("reason") in CASE_REASONS else "",
+        "challenge_id": request.args.get("challenge", type=int) or None,
+        "sort": request.args.get("sort") if request.args.get("sort") in services.QUEUE_SORTS else "oldest",
+    }
+    page = services.queue_page(current_user, page=request.args.get("page", 1, type=int), **filters)
+    if not (filters["kind"] or filters["reason"] or filters["challenge_id"]):
+        g.moderation_queue_size = page.total  # the nav bar shows the same number
+    context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=services.QUEUE_SORTS,
+                   reject_reasons=REJECT_REASONS)
+    if _target() == "queue-list":
+        return render_template("moderation/_queue_list.html", **context)
+    return render_template("moderation/queue.html", challenges=services.moderated_challenges(current_user), **context)
+
+
+@bp.get("/items/<kind>/<int:item_id>")
+def item(kind, item_id):
+    item = _load_item(kind, item_id)
+    if not permissions.can_moderate(current_user, item.challenge_id):
+        abort(403)
+    case = services.open_case_for(kind, item_id)
+    entry = services.queue_entry(case.id) if case else None
+    return render_template(
+        "moderation/item.html", item=item, entry=entry, case=case, trail=services.item_trail(item),
+        flags=services.item_flags(item), reject_reasons=REJECT_REASONS,
+        history=services.author_histories({item.author_id})[item.author_id],
+        author=db.session.get(services.User, item.author_id),
+    )
+
+
+@bp.post("/items/<kind>/<int:item_id>/<action>")
+def act(kind, item_id, action):
+    if action not in services.ITEM_ACTIONS:
+        abort(404)
+    item = _load_item(kind, item_id)
+    if not permissions.can_moderate(current_user, item.challenge_id):
+        abort(403)
+    form = ActionForm()
+    valid = form.validate()
+    case_id = form.case_id.data
+    entry, error = None, None
+    if not valid:
+        error = _first_error(form)
+    else:
+        try:
+            entry = retry_if_busy(lambda: services.decide(
+                current_user, services.load_item(kind, item_id), action, reason=form.reason.data or "",
+                note=form.note.data or "", tags=form.tags.data or "", target_id=form.target_id.data,
+                case_id=case_id, seen_status=form.seen_status.data or None,
+            ))
+            db.session.commit()
+        except PermissionError:
+            db.session.rollback()
+            abort(403)
+        except ChallengeError as problem:
+            db.session.rollback()
+            error = problem.message
+    if case_id and _target() == f"case-{case_id}":
+        queue_entry = services.queue_entry(case_id)
+        return render_template(
+            "moderation/_case.html", entry=queue_entry, decided=entry, error=error, reject_reasons=REJECT_REASONS,
+        ), (422 if error and queue_entry and queue_entry.case.decided_at is None else 200)
+    if error:
+        flash(error, "error")
+    else:
+        flash(f"{services.ACTION_LABELS[entry.action]}.", "success")
+    return redirect(_safe_next(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
+
+
+# The log and figures
+
+
+def _log_filters():
+    return services.LogFilters(
+        moderator=request.args.get("moderator", "")[:30].strip(),
+        member=request.args.get("member", "")[:30].strip(),
+        challenge=request.args.get("challenge", "")[:90].strip(),
+        action=request.args.get("action", "") if request.args.get("action") in services.ACTION_LABELS else "",
+    )
+
+
+@bp.get("/log")
+def log():
+    filters = _log_filters()
+    entries = services.log_page(current_user, filters, request.args.get("page", 1, type=int))
+    context = dict(entries=entries, filters=filters, actions=services.ACTION_LABELS)
+    if _target() == "log-table":
+        return render_template("moderation/_log_table.html", **context)
+    return render_template("moderation/log.html", figures=services.figures(current_user), **context)
+
+
+@bp.get("/log.csv")
+def log_csv():
+    filters = _log_filters()
+    rows = services.log_rows(current_user, filters)
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "when", "moderator", "action", "item", "challenge_id", "member", "reason", "note",
+                         "before", "after"])
+        for entry in rows:
+            writer.writerow([
+                entry.id, entry.created_at.isoformat(), entry.actor.username if entry.actor else "system",
+                entry.action, f"{entry.item_kind}:{entry.item_id}" if entry.item_kind else "",
+                entry.challenge_id or "", entry.subject.username if entry.subject else "", entry.reason,
+                _csv_safe(entry.note), entry.before_json, entry.after_json,
+            ])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=moderation-log.csv"})
+
+
+def _csv_safe(text):
+    # A note starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# Members: history and suspensions
+
+
+@bp.get("/members/<username>")
+def member(username):
+    member = get_by_username(username) or abort(404)
+    if not permissions.can_suspend(current_user):
+        abort(403)
+    return render_template(
+        "moderation/member.html", member=member, history=services.member_history(member),
+        counts=services.author_histories({member.id})[member.id], suspend_form=SuspendForm(), lift_form=LiftForm(),
+    )
+
+
+@bp.post("/members/<username>/suspend")
+def suspend(username):
+    member = get_by_username(username) or abort(404)
+    form = SuspendForm()
+    return _member_action(member, form, lambda: services.suspend(current_user, member, form.days.data,
+                                                                 form.reason.data),
+                          f"{member.name} is suspended.")
+
+
+@bp.post("/members/<username>/lift")
+def lift(username):
+    member = get_by_username(username) or abort(404)
+    form = LiftForm()
+    return _member_action(member, form, lambda: services.lift_suspension(current_user, member, form.note.data),
+                          f"{member.name} may take part again.")
+
+
+def _member_action(member, form, action, success):
+    if not permissions.can_suspend(current_user):
+        abort(403)
+    if not form.validate():
+        flash(_first_error(form), "error")
+    else:
+        try:
+            action()
+            db.session.commit()
+            flash(success, "success")
+        except ChallengeError as problem:
+            db.session.rollback()
+            flash(problem.message, "error")
+    return redirect(url_for("moderation.member", username=member.username), 303)
+
+
+# Members' side: flags, appeals, their standing
+
+
+def _submit(form, action):
+    """Validate, run the service, commit. Returns None, or the message for the member."""
+    if not form.validate():
+        return _first_error(form)
+    try:
+        action()
+    except PermissionError as problem:
+        db.session.rollback()
+        return str(problem)
+    except ChallengeError as problem:
+        db.session.rollback()
+        return problem.message
+    db.session.commit()
+    return None
+
+
+def _item_url(item):
+    return url_for("challenges.idea", idea_id=item.idea.id)
+
+
+@member_bp.route("/flag/<kind>/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def flag(kind, item_id):
+    item = _load_item(kind, item_id)
+    if not permissions.can_view_idea(current_user, item.idea, db.session.get(services.Challenge, item.challenge_id)):
+        abort(404)
+    form = FlagForm()
+    error = None
+    if request.method == "POST":
+        error = _submit(form, lambda: services.flag_item(current_user, item, form.reason.data or "",
+                                                         form.note.data or ""))
+        flagged = error is None
+        if _target() == f"flag-{kind}-{item_id}":
+            return render_template("moderation/_flag_button.html", item=item.obj, kind=kind, flagged=flagged,
+                                   flag_error=error, challenge_id=item.challenge_id), 422 if error else 200
+        if flagged:
+            flash("Thank you: the moderators will look at it.", "success")
+            return redirect(_safe_next(_item_url(item)), 303)
+    return render_template("moderation/flag.html", item=item, form=form, error=error,
+                           reasons=FLAG_REASONS), 422 if error else 200
+
+
+@member_bp.route("/appeal/<kind>/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def appeal(kind, item_id):
+    item = _load_item(kind, item_id)
+    if item.author_id != current_user.id:
+        abort(403)
+    form = AppealForm()
+    error = None
+    if request.method == "POST":
+        error = _submit(form, lambda: services.appeal(current_user, item, form.message.data))
+        if error is None:
+            flash("Your appeal is with the moderators.", "success")
+            return redirect(url_for("moderation_member.standing"), 303)
+    return render_template("moderation/appeal.html", item=item, form=form, error=error,
+                           rejection=services.rejection_of(item), existing=services.appeal_of(item),
+                           reasons=REJECT_REASONS), 422 if error else 200
+
+
+@member_bp.get("/my/moderation")
+@login_required
+def standing():
+    return render_template("moderation/standing.html", decisions=services.decisions_about(current_user),
+                           appealed=services.appealed_items(current_user), labels=services.ACTION_LABELS,
+                           reasons=REJECT_REASONS)
+
+
+# Owners appoint moderators for their challenge
+
+
+@member_bp.route("/challenges/<slug>/moderators", methods=["GET", "POST"])
+@login_required
+def moderators(slug):
+    challenge = get_challenge(slug) or abort(404)
+    if not permissions.can_appoint_moderators(current_user, challenge):
+        abort(403)
+    form = AppointForm()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                services.appoint_moderator(current_user, challenge, get_by_username(form.username.data or ""))
+                db.session.commit()
+                flash(f"{form.username.data} now moderates this challenge.", "success")
+                return redirect(url_for("moderation_member.moderators", slug=slug), 303)
+            except ChallengeError as problem:
+                db.session.rollback()
+                form.username.errors = [problem.message]
+    return render_template("moderation/moderators.html", challenge=challenge, form=form,
+                           moderators=services.challenge_moderators(challenge)), 422 if form.errors else 200
+
+
+@member_bp.post("/challenges/<slug>/moderators/<int:user_id>/remove")
+@login_required
+def remove_moderator(slug, user_id):
+    challenge = get_challenge(slug) or abort(404)
+    if not permissions.can_appoint_moderators(current_user, challenge):
+        abort(403)
+    member = db.session.get(services.User, user_id) or abort(404)
+    try:
+        services.dismiss_moderator(current_user, challenge, member)
+        db.session.commit()
+        flash(f"{member.name} no longer moderates this challenge.", "success")
+    except ChallengeError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+    return redirect(url_for("moderation_member.moderators", slug=slug), 303)
+
+
+# Admins: watched words
+
+
+@words_bp.route("/", methods=["GET", "POST"])
+def words():
+    form = WatchedWordForm()
+    if request.method == "POST" and form.validate():
+        try:
+            services.add_watched_word(current_user, form.pattern.data, form.action.data, form.is_regex.data,
+                                      form.message.data)
+            db.session.commit()
+            flash(f"“{form.pattern.data}” is watched.", "success")
+            return redirect(url_for("watched_words.words"), 303)
+        except ChallengeError as problem:
+            db.session.rollback()
+            getattr(form, problem.field or "pattern").errors = [problem.message]
+    return render_template("moderation/words.html", form=form, words=services.watched_words()), \
+        422 if form.errors else 200
+
+
+@words_bp.post("/<int:word_id>/delete")
+def delete_word(word_id):
+    word = db.session.get(WatchedWord, word_id) or abort(404)
+    services.remove_watched_word(current_user, word)
+    db.session.commit()
+    flash(f"“{word.pattern}” is no longer watched.", "success")
+    return redirect(url_for("watched_words.words"), 303)

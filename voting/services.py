@@ -621,7 +621,9 @@ def detect_anomalies(now=None):
         made.append(anomaly)
     db.session.flush()
     for anomaly in made:
-        signals.support_anomaly_detected.send(anomaly, anomaly_id=anomaly.id, idea_id=anomaly.idea_id)
+        note = (f"{anomaly.supports} supports within an hour from accounts under "
+                f"{ANOMALY_NEW_ACCOUNT_AGE.days} days old, {anomaly.shared_ip_supports} of them from shared addresses.")
+        signals.vote_anomaly.send(anomaly, idea_id=anomaly.idea_id, note=note)
     return [a.id for a in made]
 
 

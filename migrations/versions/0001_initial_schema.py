@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:46:08.701184
+Create Date: 2026-11-22 03:15:53.802918
 
 """
 from alembic import op
@@ -77,6 +77,36 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_challenges_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index('ix_challenges_phase_published', ['phase', 'published_at'], unique=False)
 
+    op.create_table('moderation_appeals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_kind', sa.String(length=10), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_moderation_appeals_author_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_appeals')),
+    sa.UniqueConstraint('item_kind', 'item_id', name=op.f('uq_moderation_appeals_item_kind_item_id'))
+    )
+    with op.batch_alter_table('moderation_appeals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_appeals_author_id'), ['author_id'], unique=False)
+
+    op.create_table('moderation_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_kind', sa.String(length=10), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_moderation_flags_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_flags')),
+    sa.UniqueConstraint('item_kind', 'item_id', 'user_id', name=op.f('uq_moderation_flags_item_kind_item_id_user_id'))
+    )
+    with op.batch_alter_table('moderation_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_flags_user_id'), ['user_id'], unique=False)
+
     op.create_table('user_interests',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('tag_id', sa.Integer(), nullable=False),
@@ -90,6 +120,18 @@ def upgrade():
     sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_user_skills_tag_id_tags'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_skills_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'tag_id', name=op.f('pk_user_skills'))
+    )
+    op.create_table('watched_words',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pattern', sa.String(length=200), nullable=False),
+    sa.Column('is_regex', sa.Boolean(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('message', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_watched_words_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_watched_words')),
+    sa.UniqueConstraint('pattern', name=op.f('uq_watched_words_pattern'))
     )
     op.create_table('challenge_follows',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -160,6 +202,60 @@ def upgrade():
         batch_op.create_index('ix_ideas_public_random', ['challenge_id', 'is_public', 'random_key'], unique=False)
         batch_op.create_index('ix_ideas_public_top', ['challenge_id', 'is_public', 'supporter_count'], unique=False)
         batch_op.create_index('ix_ideas_status_hot', ['status', 'hot_score'], unique=False)
+
+    op.create_table('moderation_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_kind', sa.String(length=10), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('flag_count', sa.Integer(), nullable=False),
+    sa.Column('appeal_id', sa.Integer(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['appeal_id'], ['moderation_appeals.id'], name=op.f('fk_moderation_cases_appeal_id_moderation_appeals')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_moderation_cases_author_id_users')),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_moderation_cases_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_moderation_cases_decided_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_cases'))
+    )
+    with op.batch_alter_table('moderation_cases', schema=None) as batch_op:
+        batch_op.create_index('ix_moderation_cases_open_challenge', ['challenge_id', 'opened_at'], unique=False, sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+        batch_op.create_index('ix_moderation_cases_open_flags', ['flag_count', 'opened_at'], unique=False, sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+        batch_op.create_index('ix_moderation_cases_open_item', ['item_kind', 'item_id'], unique=True, sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+        batch_op.create_index('ix_moderation_cases_open_oldest', ['opened_at', 'id'], unique=False, sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+
+    op.create_table('moderation_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('item_kind', sa.String(length=10), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('challenge_id', sa.Integer(), nullable=True),
+    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=30), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('before_json', sa.Text(), nullable=False),
+    sa.Column('after_json', sa.Text(), nullable=False),
+    sa.Column('case_opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('wait_seconds', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_moderation_log_actor_id_users')),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_moderation_log_challenge_id_challenges'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_moderation_log_subject_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_log'))
+    )
+    with op.batch_alter_table('moderation_log', schema=None) as batch_op:
+        batch_op.create_index('ix_moderation_log_actor', ['actor_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_moderation_log_challenge', ['challenge_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_moderation_log_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_moderation_log_item', ['item_kind', 'item_id'], unique=False)
+        batch_op.create_index('ix_moderation_log_subject', ['subject_id', 'action'], unique=False)
+        batch_op.create_index('ix_moderation_log_waits', ['created_at', 'wait_seconds'], unique=False)
 
     op.create_table('norms_acceptances',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -251,6 +347,22 @@ def downgrade():
 
     op.drop_table('comments')
     op.drop_table('norms_acceptances')
+    with op.batch_alter_table('moderation_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_log_waits')
+        batch_op.drop_index('ix_moderation_log_subject')
+        batch_op.drop_index('ix_moderation_log_item')
+        batch_op.drop_index('ix_moderation_log_created')
+        batch_op.drop_index('ix_moderation_log_challenge')
+        batch_op.drop_index('ix_moderation_log_actor')
+
+    op.drop_table('moderation_log')
+    with op.batch_alter_table('moderation_cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_cases_open_oldest', sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+        batch_op.drop_index('ix_moderation_cases_open_item', sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+        batch_op.drop_index('ix_moderation_cases_open_flags', sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+        batch_op.drop_index('ix_moderation_cases_open_challenge', sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
+
+    op.drop_table('moderation_cases')
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.drop_index('ix_ideas_status_hot')
         batch_op.drop_index('ix_ideas_public_top')
@@ -271,8 +383,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_challenge_follows_challenge_id'))
 
     op.drop_table('challenge_follows')
+    op.drop_table('watched_words')
     op.drop_table('user_skills')
     op.drop_table('user_interests')
+    with op.batch_alter_table('moderation_flags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_flags_user_id'))
+
+    op.drop_table('moderation_flags')
+    with op.batch_alter_table('moderation_appeals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_appeals_author_id'))
+
+    op.drop_table('moderation_appeals')
     with op.batch_alter_table('challenges', schema=None) as batch_op:
         batch_op.drop_index('ix_challenges_phase_published')
         batch_op.drop_index(batch_op.f('ix_challenges_owner_id'))

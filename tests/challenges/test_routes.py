@@ -205,6 +205,7 @@ def test_comment_inline_with_htmx_and_as_a_plain_form(member_client):
     assert response.status_code == 200 and "<html" not in body
     assert 'hx-swap-oob="beforeend:#comment-list"' in body and "<em>hello</em>" in body
     parent = db.session.query(Comment).one()
+    clock.freeze(clock.now() + timedelta(seconds=31))  # new members post once per 30 seconds
     response = member_client.post(f"/ideas/{idea.id}/comments", data={"body": "Plain reply", "parent_id": parent.id})
     assert response.status_code == 302 and response.headers["Location"].endswith(
         f"#comment-{parent.id + 1}")

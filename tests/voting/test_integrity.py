@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from app import clock
+from app import clock, signals
 from app.extensions import db
 from tests.factories import UserFactory
 from tests.voting.helpers import supporters, voting_idea
@@ -18,7 +18,10 @@ def test_a_burst_from_new_accounts_sharing_addresses_is_flagged_once(session):
         services.support_idea(member, idea, idea.challenge, ip="203.0.113.7" if n < 6 else f"198.51.100.{n}")
     for n, member in enumerate(new_accounts(12)):
         services.support_idea(member, calm, calm.challenge, ip=f"192.0.2.{n}")  # all different addresses
-    made = services.detect_anomalies()
+    heard = []
+    with signals.vote_anomaly.connected_to(lambda sender, **kw: heard.append(kw)):
+        made = services.detect_anomalies()
+    assert [h["idea_id"] for h in heard] == [idea.id] and "shared addresses" in heard[0]["note"]
     anomaly = db.session.get(SupportAnomaly, made[0])
     assert len(made) == 1 and anomaly.idea_id == idea.id
     assert (anomaly.supports, anomaly.shared_ip_supports, anomaly.status) == (12, 6, "open")

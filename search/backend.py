@@ -1,0 +1,510 @@
+"""The search engine behind a small interface.
+
+Pages and services speak to `SearchBackend` only: documents in, ranked
+keys and facet counts out. `WhooshBackend` keeps a whoosh index on the
+local disk; a multi-host deployment can put a server-side engine behind
+the same methods without touching the pages.
+
+On disk, SEARCH_INDEX_DIR holds generations of the index and a symlink
+`current` naming the live one. A rebuild writes a new generation while
+searches keep reading the old one, then swaps the symlink atomically.
+Writes take an exclusive file lock, so there is one writer at a time
+across threads and processes and whoosh never raises LockError.
+"""
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from markupsafe import Markup, escape
+from whoosh import collectors, highlight, index, qparser, sorting
+from whoosh.query import And, AndMaybe, Every, Or, Term
+
+from search.schema import ANALYZER, document_key, make_schema
+
+FACETS = ("kind", "challenge", "status", "tags")
+FACET_FIELDS = {"kind": "kind", "challenge": "challenge", "status": "status", "tags": "tagset"}
+SORTS = ("relevance", "supporters", "newest")
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or cannot be read; a rebuild is needed."""
+
+
+@dataclass
+class Document:
+    kind: str
+    pk: int
+    title: str
+    body: str
+    status: str
+    challenge_id: int | None
+    public: bool
+    tags: list = field(default_factory=list)
+    supporters: int = 0
+    published: datetime | None = None
+
+    @property
+    def key(self):
+        return document_key(self.kind, self.pk)
+
+
+@dataclass
+class SearchRequest:
+    text: str
+    filters: dict = field(default_factory=dict)  # facet name -> value
+    # None: everything; otherwise public documents plus those of these challenges.
+    private_challenges: frozenset | None = frozenset()
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    time_limit: float = 0.25
+    suggest: bool = True
+
+
+@dataclass
+class Hits:
+    keys: list  # [(kind, pk)] best first
+    total: int
+    facets: dict  # name -> [(value, count)] most frequent first
+    terms: frozenset  # the analysed query terms, for highlighting
+    timed_out: bool = False
+    suggestion: str | None = None
+
+
+class SearchBackend:
+    """What the rest of Kindling may ask of a search engine."""
+
+    def available(self) -> bool:
+        raise NotImplementedError
+
+    def rebuilding(self) -> bool:
+        raise NotImplementedError
+
+    def search(self, request: SearchRequest) -> Hits:
+        raise NotImplementedError
+
+    def similar(self, text: str, title: str, *, kind: str, challenge_id: int, exclude_pk=None, limit=5) -> list:
+        """Primary keys of public documents of one kind and challenge, most alike first."""
+        raise NotImplementedError
+
+    @contextmanager
+    def writer(self):
+        """Yields an object with update(documents) and delete(keys); one writer at a time."""
+        raise NotImplementedError
+
+    def rebuild(self, documents: Iterable, reload, progress=None):
+        """Index `documents` into a fresh index and switch to it when complete.
+
+        Changes written while the rebuild runs are replayed on the new index
+        by calling reload(keys) -> documents, so nothing is lost in the swap.
+        """
+        raise NotImplementedError
+
+    def highlight(self, text: str, terms: frozenset, length=240, whole=False) -> Markup:
+        """Escaped text with the matched words in <mark>; `whole` keeps all of a short text."""
+        raise NotImplementedError
+
+
+class _Formatter(highlight.Formatter):
+    """Escaped text with <mark> around matches: user text never becomes markup."""
+
+    between = " … "
+
+    def _text(self, text):
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+
+def _epoch(moment):
+    return int(moment.timestamp()) if moment else 0
+
+
+class WhooshBackend(SearchBackend):
+    CURRENT = "current"
+    LOCK = "write.lock"
+    MARKER = "rebuilding"
+    REPLAY = "rebuild.log"
+    STALE_MARKER = 3600  # seconds: a rebuild that died long ago no longer counts
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.schema = make_schema()
+        self._local = threading.local()
+        self._segments = {}  # per-segment filters and columns, shared by threads
+
+    # Reading
+
+    def _current_dir(self):
+        link = self.root / self.CURRENT
+        target = os.path.realpath(link)
+        if not os.path.isdir(target):
+            raise IndexUnavailable(f"no index at {link}")
+        return target
+
+    def _searcher(self):
+        """A searcher for this thread, reopened when the index changed or was swapped."""
+        target = self._current_dir()
+        cached = getattr(self._local, "cached", None)
+        try:
+            if cached is not None:
+                if cached[0] == target and cached[1].up_to_date():
+                    return cached[1]
+                cached[1].close()
+            # Not Searcher.refresh(): it fails on an index that was empty, and the
+            # segment readers it reuses can miss deletions made since.
+            searcher = index.open_dir(target, schema=self.schema).searcher()
+        except Exception as error:  # an unreadable index is the same trouble as a missing one
+            self._local.cached = None
+            raise IndexUnavailable(str(error)) from error
+        self._local.cached = (target, searcher)
+        return searcher
+
+    def available(self):
+        try:
+            self._searcher()
+        except IndexUnavailable:
+            return False
+        return True
+
+    def _parser(self, fieldname="body", group=qparser.AndGroup):
+        parser = qparser.QueryParser(fieldname, self.schema, group=group)
+        # People type words, not query syntax: no field names, ranges or wildcards
+        # (a leading wildcard would walk the whole term list).
+        for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin, qparser.RangePlugin, qparser.BoostPlugin):
+            parser.remove_plugin_class(plugin)
+        return parser
+
+    def _query(self, text):
+        """(matching query, ranking query). Matching runs on `body` alone, which also
+        holds the title and tags: one posting list per word, intersected, instead
+        of a union over three fields per word. Title words then add to the score."""
+        words = self._parser().parse(text)
+        return words, AndMaybe(words, self._parser("title", qparser.OrGroup).parse(text))
+
+    def _visibility(self, private_challenges):
+        if private_challenges is None:
+            return None
+        public = Term("public", "1")
+        if not private_challenges:
+            return public
+        return Or([public, *(Term("challenge", str(c)) for c in sorted(private_challenges))])
+
+    # Per-segment caches. A segment never changes once written (deletions are
+    # applied by the matchers), so what is derived from it holds until a merge
+    # or a rebuild retires it, across searcher reopens and index writes.
+
+    def _segment_key(self, subsearcher, *rest):
+        segment = subsearcher.reader().segment()
+        return (segment.segment_id() if segment is not None else id(subsearcher.reader()), *rest)
+
+    def _remember(self, key, compute):
+        cache = self._segments
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            if len(cache) > 512:  # retired segments' entries go, a few at a time
+                cache.clear()
+            cache[key] = value
+        return value
+
+    def _allowed_in(self, conditions):
+        """subsearcher -> the set of its document numbers passing `conditions` (None: all)."""
+        if not conditions:
+            return lambda subsearcher: None
+        condition = And(conditions)
+
+        def allowed(subsearcher):
+            key = self._segment_key(subsearcher, "filter", repr(condition))
+            return self._remember(key, lambda: frozenset(
+                condition.matcher(subsearcher, subsearcher.boolean_context()).all_ids()))
+        return allowed
+
+    def _values(self, subsearcher, fieldname):
+        """Every document's raw value in a column of this segment, as a list."""
+        def read():
+            reader = subsearcher.reader()
+            if not reader.has_column(fieldname):
+                return [b""] * reader.doc_count_all()
+            return list(reader.column_reader(fieldname, translate=False))
+        return self._remember(self._segment_key(subsearcher, "column", fieldname), read)
+
+    def _count(self, searcher, query, allowed_in, deadline):
+        """Matches and facet counts over every match, unscored, until the deadline."""
+        kinds, challenges, statuses, tags = Counter(), Counter(), Counter(), Counter()
+        total, timed_out = 0, False
+        for subsearcher, _offset in searcher.leaf_searchers():
+            allowed = allowed_in(subsearcher)
+            kind, challenge, status, tagset = (self._values(subsearcher, FACET_FIELDS[name]) for name in FACETS)
+            matcher = query.matcher(subsearcher, subsearcher.boolean_context())
+            for n, docnum in enumerate(matcher.all_ids()):
+                if n % 256 == 0 and time.perf_counter() > deadline:
+                    timed_out = True
+                    break
+                if allowed is not None and docnum not in allowed:
+                    continue
+                total += 1
+                kinds[kind[docnum]] += 1
+                challenges[challenge[docnum]] += 1
+                statuses[status[docnum]] += 1
+                if tagset[docnum]:
+                    tags.update(tagset[docnum])
+            if timed_out:
+                break
+        facets = {}
+        for name, counter in zip(FACETS, (kinds, challenges, statuses, tags), strict=True):
+            values = ((v.decode(), n) for v, n in counter.items() if v)
+            facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
+        return total, facets, timed_out
+
+    def search(self, request):
+        searcher = self._searcher()
+        text = request.text.strip()
+        words, ranked = self._query(text) if text else (Every(), Every())
+        conditions = [Term(name if name != "tag" else "tags", str(value))
+                      for name, value in sorted(request.filters.items()) if value]
+        visibility = self._visibility(request.private_challenges)
+        if visibility is not None:
+            conditions.append(visibility)
+        allowed_in = self._allowed_in(conditions)
+        sortedby = {
+            "supporters": sorting.FieldFacet("supporters", reverse=True),
+            "newest": sorting.FieldFacet("published", reverse=True),
+        }.get(request.sort)
+        deadline = time.perf_counter() + request.time_limit
+        # The page of results: a top-N collector, which skips blocks of postings
+        # that cannot make the cut (so common words stay fast).
+        top = searcher.collector(limit=request.offset + request.limit, sortedby=sortedby)
+        results, timed_out = self._collect(searcher, ranked, top, allowed_in, deadline)
+        # The total and the facets: every match, unscored, in what is left of the time.
+        total, facets, counts_timed_out = self._count(searcher, words, allowed_in, deadline)
+        keys = []
+        for hit in results[request.offset:request.offset + request.limit]:
+            kind, _, pk = hit["key"].partition(":")
+            keys.append((kind, int(pk)))
+        terms = frozenset(t for f, t in words.iter_all_terms() if f == "body")
+        total = max(total, results.scored_length())
+        hits = Hits(keys, total, facets, terms, timed_out or counts_timed_out)
+        if request.suggest and text and total < 3:
+            hits.suggestion = self._suggest(searcher, words, text, allowed_in, deadline + 0.05)
+        return hits
+
+    @staticmethod
+    def _collect(searcher, query, collector, allowed_in, deadline):
+        """Run a collector until the deadline; past it, keep what was found (best first)."""
+        limited = _FilterUntil(collector, allowed_in, deadline)
+        searcher.search_with_collector(query, limited)
+        return limited.results(), limited.timed_out
+
+    def _suggest(self, searcher, query, text, allowed_in, deadline):
+        # Suggestions are whole title words (kept unstemmed for this), not stems.
+        correction = searcher.correct_query(query, text, prefix=1, correctors={"body": searcher.corrector("title")})
+        if correction.query == query or correction.string.lower() == text.lower():
+            return None
+        # Offered only when it finds something this viewer may see: a word
+        # from a hidden idea must not leak through "did you mean".
+        found, _ = self._collect(searcher, self._parser().parse(correction.string), searcher.collector(limit=1),
+                                 allowed_in, deadline)
+        return correction.string if found.scored_length() else None
+
+    def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5, time_limit=0.25):
+        searcher = self._searcher()
+        clauses = []
+        for fieldname, source, weight in (("title", title, 2.0), ("body", f"{title}\n{text}", 1.0)):
+            if source.strip():
+                for term, score in searcher.key_terms_from_text(fieldname, source, numterms=12):
+                    clauses.append(Term(fieldname, term, boost=weight * score))
+        if not clauses:
+            return []
+        conditions = [Term("kind", kind), Term("challenge", str(challenge_id)), Term("public", "1")]
+        top = searcher.collector(limit=limit + 1)
+        results, _ = self._collect(searcher, Or(clauses), top, self._allowed_in(conditions),
+                                   time.perf_counter() + time_limit)
+        return [hit["pk"] for hit in results if hit["pk"] != exclude_pk][:limit]
+
+    def highlight(self, text, terms, length=240, whole=False):
+        if not text:
+            return Markup("")
+        whole = whole or len(text) <= length
+        if terms:
+            fragmenter = (highlight.WholeFragmenter() if whole
+                          else highlight.ContextFragmenter(maxchars=length, surround=60))
+            marked = highlight.highlight(text, terms, ANALYZER, fragmenter, _Formatter(), top=2)
+            if marked:
+                return Markup(marked)
+        short = text if whole or len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
+        return escape(short)
+
+    # Writing
+
+    @contextmanager
+    def _lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / self.LOCK, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _fields(self, document):
+        return {
+            "key": document.key,
+            "kind": document.kind,
+            "pk": document.pk,
+            "title": document.title or "",
+            "body": "\n".join((document.title or "", document.body or "", ", ".join(document.tags))),
+            "tags": ",".join(document.tags),
+            "tagset": [t.encode() for t in document.tags],
+            "status": document.status,
+            "challenge": str(document.challenge_id or ""),
+            "public": "1" if document.public else "0",
+            "supporters": document.supporters or 0,
+            "published": _epoch(document.published),
+        }
+
+    def rebuilding(self):
+        """Whether a rebuild is under way (its process alive, and not started hours ago)."""
+        marker = self.root / self.MARKER
+        try:
+            if time.time() - marker.stat().st_mtime > self.STALE_MARKER:
+                return False
+            pid = int(marker.read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False  # the rebuild died; a new one may start
+        except PermissionError:
+            pass
+        return True
+
+    @contextmanager
+    def writer(self):
+        with self._lock():
+            ix = index.open_dir(self._current_dir(), schema=self.schema)
+            batch = _Batch(ix.writer(), self._fields)
+            try:
+                yield batch
+            except BaseException:
+                batch.writer.cancel()
+                raise
+            batch.writer.commit()
+            if batch.touched and self.rebuilding():
+                with open(self.root / self.REPLAY, "a") as log:
+                    log.writelines(f"{key}\n" for key in batch.touched)
+
+    def rebuild(self, documents, reload, progress=None):
+        with self._lock():
+            (self.root / self.MARKER).write_text(str(os.getpid()))
+            (self.root / self.REPLAY).write_text("")
+        generation = self.root / f"gen-{time.time_ns()}"
+        try:
+            generation.mkdir(parents=True)
+            ix = index.create_in(generation, self.schema)
+            writer = ix.writer(limitmb=128)
+            for document in documents:
+                writer.add_document(**self._fields(document))
+                if progress:
+                    progress(1)
+            writer.commit(optimize=True)
+            with self._lock():
+                replay = set((self.root / self.REPLAY).read_text().split())
+                if replay:
+                    batch = _Batch(ix.writer(), self._fields)
+                    batch.delete(replay)
+                    batch.update(reload(sorted(replay)))
+                    batch.writer.commit()
+                self._switch(generation)
+                (self.root / self.MARKER).unlink(missing_ok=True)
+                (self.root / self.REPLAY).unlink(missing_ok=True)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            (self.root / self.MARKER).unlink(missing_ok=True)
+            raise
+        self._prune(keep=generation)
+        return generation
+
+    def _switch(self, generation):
+        staging = self.root / f"{self.CURRENT}.{os.getpid()}.tmp"
+        staging.unlink(missing_ok=True)
+        staging.symlink_to(generation.name)
+        os.replace(staging, self.root / self.CURRENT)  # rename(2): readers see old or new, never neither
+
+    def _prune(self, keep):
+        """Keep the live generation and the one before it (searchers may still read it)."""
+        generations = sorted((p for p in self.root.glob("gen-*") if p != keep), key=lambda p: p.name)
+        for old in generations[:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class _FilterUntil(collectors.FilterCollector):
+    """Keeps only allowed documents, and stops collecting at a deadline.
+
+    whoosh's TimeLimitCollector cannot wrap a FilterCollector (it would call
+    past the filter), and its SIGALRM cannot be set in a web worker thread;
+    this checks the clock itself every few documents. The allowed documents
+    come per segment, from a cache that survives index writes.
+    """
+
+    CHECK_EVERY = 64
+
+    def __init__(self, child, allowed_in, deadline):
+        super().__init__(child)
+        self.allowed_in = allowed_in
+        self.allowed = None  # None: everything; an empty set allows nothing
+        self.deadline = deadline
+        self.timed_out = False
+
+    def set_subsearcher(self, subsearcher, offset):
+        super().set_subsearcher(subsearcher, offset)
+        self.allowed = self.allowed_in(subsearcher)
+
+    def collect_matches(self):
+        child, allowed = self.child, self.allowed
+        for n, docnum in enumerate(child.matches()):
+            if n % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
+                self.timed_out = True
+                return
+            if allowed is None or docnum in allowed:
+                child.collect(docnum)
+
+
+class _Batch:
+    def __init__(self, writer, to_fields):
+        self.writer = writer
+        self._to_fields = to_fields
+        self.touched = set()
+
+    def update(self, documents):
+        for document in documents:
+            self.writer.update_document(**self._to_fields(document))
+            self.touched.add(document.key)
+
+    def delete(self, keys):
+        for key in keys:
+            self.writer.delete_by_term("key", key)
+            self.touched.add(key)
+
+
+_backends = {}
+_backends_lock = threading.Lock()
+
+
+def backend_for(root):
+    """One backend object per index directory and process (it caches searchers)."""
+    root = str(root)
+    with _backends_lock:
+        if root not in _backends:
+            _backends[root] = WhooshBackend(root)
+        return _backends[root]

@@ -1,0 +1,41 @@
+"""What the search index holds, and how text becomes terms.
+
+The index keeps ids and the fields needed to match, filter, count and
+sort; the text shown to people is read from SQL at query time, so a
+result is always current and passes app.permissions before it is shown.
+"""
+from whoosh import columns, fields
+from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.support.charset import accent_map
+
+KINDS = ("idea", "challenge", "comment")
+
+# Lower case, accents folded ("énergie" and "energie" are one term),
+# English stemming; the same analyzer reads queries, so both sides agree.
+ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
+
+
+def make_schema():
+    return fields.Schema(
+        key=fields.ID(unique=True, stored=True),  # "idea:42"
+        kind=fields.ID(stored=True, sortable=True),
+        pk=fields.NUMERIC(int, bits=64, stored=True),
+        # Spelling suggestions come from title words (kept unstemmed in a side
+        # field); doing the same for bodies doubled the postings and the rebuild time.
+        title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0, spelling=True),
+        body=fields.TEXT(analyzer=ANALYZER),  # indexed with the title and tags too: queries match here
+        tags=fields.KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=2.0),
+        # The same tags as a per-document list: counting a facet reads it only for
+        # matching documents (facets on `tags` itself walk every posting of every tag).
+        tagset=fields.COLUMN(columns.VarBytesListColumn()),
+        status=fields.ID(sortable=True),
+        challenge=fields.ID(sortable=True),
+        # "1" when every visitor may see it; moderators may search the rest.
+        public=fields.ID(),
+        supporters=fields.NUMERIC(int, bits=32, sortable=True),
+        published=fields.NUMERIC(int, bits=64, sortable=True),  # epoch seconds
+    )
+
+
+def document_key(kind, pk):
+    return f"{kind}:{pk}"

@@ -1,0 +1,51 @@
+import pytest
+
+from challenges.models import ChallengeModerator
+from moderation import services
+from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
+
+
+@pytest.fixture
+def challenge(session):
+    return ChallengeFactory()
+
+
+@pytest.fixture
+def pending_idea(challenge):
+    idea = IdeaFactory(challenge=challenge, status="pending", published_at=None)
+    services.open_case(services.load_item("idea", idea.id), "pending")
+    return idea
+
+
+@pytest.fixture
+def pending_comment(challenge):
+    idea = IdeaFactory(challenge=challenge)
+    comment = CommentFactory(idea=idea, status="pending")
+    services.open_case(services.load_item("comment", comment.id), "pending")
+    return comment
+
+
+@pytest.fixture
+def appointed(session, challenge):
+    """A member appointed to moderate `challenge` only."""
+    user = UserFactory()
+    session.add(ChallengeModerator(challenge_id=challenge.id, user_id=user.id))
+    session.flush()
+    return user
+
+
+def item(obj):
+    kind = "idea" if obj.__class__.__name__ == "Idea" else "comment"
+    return services.load_item(kind, obj.id)
+
+
+def case_of(obj):
+    return services.open_case_for(item(obj).kind, obj.id)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures():
+    """Figures are kept a minute per scope; every test starts without them."""
+    services._figures_cache.clear()
+    yield
+    services._figures_cache.clear()

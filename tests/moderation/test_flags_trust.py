@@ -1,0 +1,196 @@
+"""Flags, trust limits for new members, and watched words."""
+from datetime import timedelta
+
+import pytest
+
+from app import clock
+from challenges import services as challenges
+from challenges.services import ChallengeError
+from moderation import services
+from moderation.services import ModerationError
+from tests.factories import CommentFactory, IdeaFactory, UserFactory
+from tests.moderation.conftest import case_of, item
+
+DESCRIPTION = "A shared fridge in each building, stocked by bakeries at closing time."
+
+
+def submit(author, challenge, title="Share leftover bread with the neighbours", description=DESCRIPTION):
+    return challenges.submit_idea(author, challenge, title=title, description=description, accept_norms=True)
+
+
+# Flags
+
+
+def test_three_distinct_flags_hide_the_item_until_a_moderator_decides(session, challenge, moderator):
+    idea = IdeaFactory(challenge=challenge)
+    for _ in range(2):
+        services.flag_item(UserFactory(), item(idea), "spam")
+    assert idea.status == "published" and case_of(idea).flag_count == 2
+    services.flag_item(UserFactory(), item(idea), "other", "Links to a casino")
+    assert idea.status == "hidden"
+    assert challenge.idea_count == 0
+    assert case_of(idea).reason == "flagged"
+    services.decide(moderator, item(idea), "approve", case_id=case_of(idea).id)
+    assert idea.status == "published" and challenge.idea_count == 1
+
+
+def test_one_flag_per_member_per_item(session, challenge, member):
+    idea = IdeaFactory(challenge=challenge)
+    services.flag_item(member, item(idea), "spam")
+    with pytest.raises(ModerationError, match="already flagged"):
+        services.flag_item(member, item(idea), "offensive")
+    assert case_of(idea).flag_count == 1
+
+
+def test_authors_and_suspended_members_cannot_flag(session, challenge, member):
+    idea = IdeaFactory(challenge=challenge, author=member)
+    with pytest.raises(ModerationError, match="your own"):
+        services.flag_item(member, item(idea), "spam")
+    suspended = UserFactory(suspended_until=clock.now() + timedelta(days=1))
+    with pytest.raises(PermissionError):
+        services.flag_item(suspended, item(idea), "spam")
+    assert case_of(idea) is None
+
+
+def test_flag_needs_a_known_reason_and_text_for_other(session, challenge, member):
+    idea = IdeaFactory(challenge=challenge)
+    with pytest.raises(ModerationError, match="Choose why"):
+        services.flag_item(member, item(idea), "boring")
+    with pytest.raises(ModerationError, match="what is wrong"):
+        services.flag_item(member, item(idea), "other", "")
+
+
+def test_flagged_comment_dismissed_keeps_it(session, challenge, moderator):
+    comment = CommentFactory(idea=IdeaFactory(challenge=challenge))
+    services.flag_item(UserFactory(), item(comment), "off_topic")
+    entry = services.decide(moderator, item(comment), "dismiss", case_id=case_of(comment).id)
+    assert comment.status == "published" and entry.before["queue"] == "flagged"
+    assert case_of(comment) is None
+
+
+# Trust
+
+
+def test_first_three_contributions_wait_then_publish_directly(session, challenge, moderator, member):
+    challenge.moderation_policy = "pre_new"
+    clock.freeze(clock.now())
+    statuses = []
+    for n in range(4):
+        clock.freeze(clock.now() + timedelta(minutes=1))
+        idea = submit(member, challenge, title=f"Idea number {n} about bread sharing")
+        statuses.append(idea.status)
+        if idea.status == "pending":
+            assert case_of(idea).reason == "pending"
+            services.decide(moderator, item(idea), "approve")
+    assert statuses == ["pending", "pending", "pending", "published"]
+    assert case_of(idea) is None
+
+
+def test_new_members_get_two_links_at_most(session, challenge, member):
+    links = " ".join(f"https://example.org/{n}" for n in range(3))
+    with pytest.raises(ChallengeError, match="at most 2 links") as refused:
+        submit(member, challenge, description=f"{DESCRIPTION} {links}")
+    assert refused.value.field == "description"
+    submit(member, challenge, description=f"{DESCRIPTION} https://a.example https://b.example")
+
+
+@pytest.fixture
+def through_the_site(app):
+    """Pace limits apply to contributions made through the site."""
+    with app.test_request_context("/"):
+        yield
+
+
+def test_new_members_post_once_per_30_seconds(session, challenge, member, through_the_site):
+    clock.freeze(clock.now())
+    idea = submit(member, challenge)
+    clock.freeze(clock.now() + timedelta(seconds=10))
+    with pytest.raises(ChallengeError, match="wait 21 more seconds"):
+        challenges.post_comment(member, idea, challenge, "Me again")
+    clock.freeze(clock.now() + timedelta(seconds=21))
+    challenges.post_comment(member, idea, challenge, "Me again")
+
+
+def test_new_members_submit_ten_ideas_a_day(session, challenge, member, through_the_site):
+    start = clock.now()
+    for n in range(10):
+        clock.freeze(start + timedelta(minutes=n))
+        submit(member, challenge, title=f"Idea number {n} about bread sharing")
+    clock.freeze(start + timedelta(minutes=11))
+    with pytest.raises(ChallengeError, match="10 ideas a day"):
+        submit(member, challenge, title="One idea too many today")
+    clock.freeze(start + timedelta(days=1, minutes=1))
+    submit(member, challenge, title="A new day, a new idea")
+
+
+def test_the_pace_is_a_setting(app, session, challenge, member, through_the_site, monkeypatch):
+    monkeypatch.setitem(app.config, "NEW_MEMBER_PACE_SECONDS", 0)
+    submit(member, challenge)
+    submit(member, challenge, title="Straight after the first one")
+
+
+def test_scripts_are_not_paced(session, challenge, member):
+    submit(member, challenge)
+    submit(member, challenge, title="Straight after the first one")
+
+
+def test_trusted_members_are_not_limited(session, challenge, through_the_site):
+    member = UserFactory(created_at=clock.now() - timedelta(days=8))
+    for _ in range(3):
+        IdeaFactory(challenge=challenge, author=member)
+    links = " ".join(f"https://example.org/{n}" for n in range(5))
+    submit(member, challenge, description=f"{DESCRIPTION} {links}")
+    submit(member, challenge, title="Straight after the first one")
+
+
+# Watched words
+
+
+@pytest.fixture
+def words(session, admin):
+    services.add_watched_word(admin, "casino", "block", message="No gambling adverts, please.")
+    services.add_watched_word(admin, "crypto", "queue")
+    services.add_watched_word(admin, r"free\s+money", "flag", is_regex=True)
+
+
+def test_blocked_word_refuses_the_post_with_the_message(session, challenge, member, words):
+    with pytest.raises(ChallengeError, match="No gambling adverts") as refused:
+        submit(member, challenge, description=f"{DESCRIPTION} Visit our CASINO tonight.")
+    assert refused.value.field == "description"
+    submit(member, challenge, description=f"{DESCRIPTION} Casinos-free zone? no: casinoless.")
+
+
+def test_queued_word_sends_it_to_the_queue(session, challenge, member, words):
+    idea = submit(member, challenge, description=f"{DESCRIPTION} Paid in crypto.")
+    assert idea.status == "pending"
+    case = case_of(idea)
+    assert case.reason == "watched" and "crypto" in case.note
+
+
+def test_flag_word_publishes_it_flagged(session, challenge, member, words):
+    idea = submit(member, challenge, description=f"{DESCRIPTION} Free   money for all!")
+    assert idea.status == "published"
+    assert case_of(idea).reason == "watched" and "free" in case_of(idea).note
+
+
+def test_watched_word_validation(session, admin, moderator):
+    with pytest.raises(ModerationError, match="valid pattern"):
+        services.add_watched_word(admin, "(unclosed", "block", is_regex=True)
+    with pytest.raises(ModerationError, match="Choose what happens"):
+        services.add_watched_word(admin, "spam", "explode")
+    with pytest.raises(PermissionError):
+        services.add_watched_word(moderator, "spam", "block")
+    services.add_watched_word(admin, "spam", "block")
+    with pytest.raises(ModerationError, match="already watched"):
+        services.add_watched_word(admin, "spam", "flag")
+
+
+def test_vote_anomalies_reported_by_voting_enter_the_queue(session, challenge, moderator):
+    from app import signals
+
+    idea = IdeaFactory(challenge=challenge)
+    signals.vote_anomaly.send(None, idea_id=idea.id, note="40 supports from accounts made today")
+    case = case_of(idea)
+    assert case.reason == "vote_anomaly" and "40 supports" in case.note
+    services.decide(moderator, item(idea), "dismiss", case_id=case.id)
+    assert case_of(idea) is None
