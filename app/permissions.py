@@ -188,3 +188,33 @@ def can_appoint_moderators(user, challenge):
 
 def can_edit_watched_words(user):
     return is_admin(user)
+
+
+# Voting
+
+
+def can_support(user, idea, challenge):
+    """Support or withdraw: an active member, not the author, on a gathering idea while votes are taken."""
+    from challenges.services import accepts_votes
+
+    return (
+        active_member(user)
+        and user.id != idea.author_id
+        and idea.status == "published"
+        and can_view_challenge(user, challenge)
+        and accepts_votes(challenge)
+    )
+
+
+def can_manage_voting(user, challenge):
+    """Set the milestone ladder, open and close dot-votes and pairwise rounds."""
+    return can_manage_challenge(user, challenge)
+
+
+def can_dot_vote(user, challenge, dot_round):
+    # The hold-up feature may narrow this to registered participants.
+    return active_member(user) and can_view_challenge(user, challenge) and dot_round is not None
+
+
+def can_vote_pairwise(user, challenge, pairwise_round):
+    return active_member(user) and can_view_challenge(user, challenge) and pairwise_round is not None

@@ -44,3 +44,12 @@ moderation_notice = kindling.signal("moderation-notice")
 # Voting reports support that looks wrong (bursts from new accounts, rings);
 # moderation puts the idea in its queue. Keywords: idea_id, note.
 vote_anomaly = kindling.signal("vote-anomaly")
+
+# Voting. Keywords are ids and counts.
+idea_supported = kindling.signal("idea-supported")  # idea_id, user_id, supporters
+idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, user_id, supporters
+# An idea climbed a rung of its challenge's milestone ladder (level counts from 1).
+# Completing the ladder (to review) and missing a deadline (expired) arrive as
+# idea_status_changed with actor_id None.
+milestone_reached = kindling.signal("milestone-reached")  # idea_id, level, supporters
+dot_round_changed = kindling.signal("dot-round-changed")  # round_id, challenge_id, status

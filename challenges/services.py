@@ -488,15 +488,35 @@ def review_idea(actor, idea, challenge, decision, feedback):
     return idea
 
 
-def refresh_hot_score(idea, now=None):
-    """Activity on a log scale plus recency, so newer activity outranks older.
+def refresh_hot_score(idea, now=None, weight=0.0, at=None):
+    """Hot = recent supports and comments, each weighing half as much every three days.
 
-    Stored with the idea; the voting feature refreshes it on every support
-    and a periodic job lets old ideas cool down.
+    The stored number is log2 of that decayed activity expressed at a fixed
+    epoch: one support at time t adds 2**(half-lives from the epoch to t).
+    Decay therefore never rewrites rows: every score shrinks at the same
+    rate, so ordering by the stored number is ordering by today's decayed
+    activity. Publishing counts as one unit of activity, so new ideas show
+    up; the voting feature passes `weight` (+1 a support, -1 a withdrawal,
+    +-0.5 a comment) at the moment `at`, and its periodic job recomputes
+    scores from rows.
     """
-    activity = idea.supporter_count + idea.comment_count / 2
-    moment = clock.aware(idea.last_activity_at or now or clock.now())
-    idea.hot_score = math.log10(1 + activity) + moment.timestamp() / 45_000
+    epoch, half_life = datetime(2024, 1, 1, tzinfo=UTC), 3 * 86_400
+
+    def units(moment):
+        return (clock.aware(moment) - epoch).total_seconds() / half_life
+
+    floor = units(idea.published_at or idea.created_at or now or clock.now())
+    score = max(idea.hot_score or 0.0, floor)
+    if weight:
+        event = math.log2(abs(weight)) + units(at or now or clock.now())
+        if weight > 0:
+            high, low = max(score, event), min(score, event)
+            score = high + math.log2(1 + 2 ** (low - high))
+        elif event < score - 1e-9:
+            score = max(score + math.log2(1 - 2 ** (event - score)), floor)
+        else:
+            score = floor
+    idea.hot_score = score
 
 
 # Comments

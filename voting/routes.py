@@ -1,9 +1,481 @@
-from flask import Blueprint
+"""Supports, milestone ladders, dot-votes and pairwise rounds: thin routes.
+
+Each htmx endpoint also serves the plain form: the fragment is chosen by
+the element htmx targets (HX-Target), every answer says Vary: HX-Request,
+and without JavaScript the same POST redirects back where it came from.
+"""
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+import click
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app import permissions
+from app.auth.routes import _safe_next
+from app.extensions import db, htmx, limiter
+from challenges.models import Idea
+from challenges.routes import _visible_challenge as _load_challenge
+from challenges.routes import _with_vary as _vary
+from voting import jobs as voting_jobs  # noqa: F401  (registers the periodic tick)
+from voting import services
+from voting.forms import DotRoundForm, LadderForm
+from voting.services import VotingError
 
 bp = Blueprint("voting", __name__)
+
+# Support and withdraw draw on one allowance: 60 changes a minute per member.
+support_limit = limiter.shared_limit("60 per minute", scope="supports", key_func=lambda: _support_key())
+
+
+# Template helpers
 
 
 @bp.app_template_global()
 def supported_idea_ids(ideas):
-    """The ids among `ideas` the current member supports, in one query (voting fills this in)."""
-    return set()
+    """The ids among `ideas` the current member supports, in one query."""
+    return services.supported_ids(current_user, [idea.id for idea in ideas])
+
+
+@bp.app_template_global()
+def idea_voting_state(idea, challenge):
+    """Whether the current member supports `idea`, and its milestone progress (None off the ladder)."""
+    return services.voting_state(current_user, idea, challenge)
+
+
+@dataclass
+class SupportState:
+    supported: bool
+    action: str | None  # "support", "withdraw", or None when the button cannot act
+    reason: str | None  # why not, for the member
+
+
+@bp.app_template_global()
+def support_state(idea, challenge, supported):
+    if not current_user.is_authenticated:
+        return SupportState(False, None, None)
+    problem = services.support_problem(current_user, idea, challenge)
+    if problem is None and not permissions.active_member(current_user):
+        problem = "Your account is suspended: you cannot support ideas for now."
+    if problem:
+        return SupportState(supported, None, problem)
+    return SupportState(supported, "withdraw" if supported else "support", None)
+
+
+@bp.app_template_global()
+def support_next():
+    """Where a plain form goes back to: this page, or the page an htmx request came from."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return request.form.get("next", "")
+
+
+# Committing under contention
+
+
+def _is_busy(error):
+    return "database is locked" in str(error.orig) or "busy" in str(error.orig).lower()
+
+
+# SQLite has one writer at a time and makes the others poll with growing
+# sleeps; queueing this process's writers on a lock keeps the wait short and fair.
+_sqlite_writers = threading.Lock()
+
+
+def _on_sqlite():
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _begin_writing():
+    """On SQLite, start the transaction by taking the write lock (BEGIN IMMEDIATE in effect).
+
+    A transaction that read first cannot write once another writer has
+    committed since (SQLite answers "database is locked" at once, without
+    waiting); one that writes first simply waits its turn. Whatever was
+    read before is reloaded inside the new transaction.
+    """
+    db.session.execute(text("UPDATE supports SET idea_id = idea_id WHERE 0"))
+
+
+def commit_retrying(work, attempts=5):
+    """Run `work` and commit, retrying from scratch if SQLite still reports a busy database."""
+    if not _on_sqlite():
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            raise
+    for attempt in range(attempts):
+        try:
+            # End the read transaction first: a thread waiting for the lock holds no pooled connection.
+            db.session.rollback()
+            with _sqlite_writers:
+                _begin_writing()
+                result = work()
+                db.session.commit()
+            return result
+        except OperationalError as error:
+            db.session.rollback()
+            if not _is_busy(error) or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        except Exception:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+# Supports
+
+
+def _load_idea(idea_id):
+    idea = services.idea_with_challenge(idea_id)
+    if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
+        abort(404)
+    return idea
+
+
+def _support_key():
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return f"address:{request.remote_addr}"
+
+
+def _support_fragment(idea):
+    target = htmx.target if htmx else None
+    if target == f"support-card-{idea.id}":
+        return "voting/_idea_card_support.html"
+    if target == f"support-{idea.id}":
+        return "voting/_idea_support.html"
+    return None
+
+
+def _change_support(idea_id, action):
+    idea_url = url_for("challenges.idea", idea_id=idea_id)
+    if not current_user.is_authenticated:
+        _load_idea(idea_id)  # hidden or missing: 404 for visitors too
+        login_url = url_for("auth.login", next=idea_url)
+        if htmx:
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = login_url
+            return _vary(response)
+        flash("Log in to support ideas; you will come back to this one.", "info")
+        return _vary(redirect(login_url))
+    back = _safe_next(request.form.get("next")) or idea_url
+    loaded = {}
+
+    def work():
+        # Loaded inside the write transaction, so what is checked is what is changed.
+        idea = loaded["idea"] = _load_idea(idea_id)
+        if action == "support":
+            return services.support_idea(current_user, idea, idea.challenge, ip=request.remote_addr)
+        return services.withdraw_support(current_user, idea, idea.challenge)
+
+    error = None
+    try:
+        commit_retrying(work)
+    except VotingError as problem:
+        error = problem.message
+    except PermissionError:
+        abort(403)
+    idea = loaded["idea"]
+    challenge = idea.challenge
+    fragment = _support_fragment(idea)
+    if fragment is None:
+        if error:
+            flash(error, "error")
+        elif action == "support":
+            flash(f"You support “{idea.title}”.", "success")
+        else:
+            flash(f"You no longer support “{idea.title}”.", "info")
+        return _vary(redirect(back))
+    supported = services.supports(current_user, idea)
+    html = render_template(fragment, idea=idea, challenge=challenge, supported_ids={idea.id} if supported else set(),
+                           support_error=error)
+    return _vary((html, 422 if error else 200))
+
+
+@bp.post("/ideas/<int:idea_id>/support")
+@support_limit
+def support(idea_id):
+    return _change_support(idea_id, "support")
+
+
+@bp.post("/ideas/<int:idea_id>/support/withdraw")
+@support_limit
+def withdraw(idea_id):
+    return _change_support(idea_id, "withdraw")
+
+
+# Challenge-level pages
+
+
+def _require_manager(challenge):
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    if not permissions.can_manage_voting(current_user, challenge):
+        abort(403)
+    return None
+
+
+def _require_member():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    return None
+
+
+@bp.route("/challenges/<slug>/milestones", methods=["GET", "POST"])
+def milestones(slug):
+    challenge = _load_challenge(slug)
+    if (refusal := _require_manager(challenge)) is not None:
+        return refusal
+    current = services.ladder(challenge)
+    form = LadderForm()
+    error = None
+    if request.method == "GET":
+        for row, step in zip(form.steps, current, strict=False):
+            row.form.supporters.data, row.form.days.data = step.supporters, step.days
+    elif form.validate_on_submit():
+        steps, error = form.filled_steps()
+        if steps is not None:
+            try:
+                services.set_ladder(current_user, challenge, steps)
+            except VotingError as problem:
+                db.session.rollback()
+                error = problem.message
+            else:
+                db.session.commit()
+                flash("The milestone ladder is saved.", "success")
+                return redirect(url_for("voting.milestones", slug=challenge.slug))
+    status = 422 if (error or form.errors) else 200
+    return render_template("voting/milestones.html", challenge=challenge, form=form, error=error,
+                           default=services.DEFAULT_LADDER, uses_ladder=services.uses_ladder(challenge)), status
+
+
+# Dot-voting
+
+
+def _dot_page(challenge, error=None, status=200, form=None):
+    board = services.dot_board(current_user, challenge)
+    template = "voting/_dot_board.html" if htmx and htmx.target == "dot-board" else "voting/dots.html"
+    html = render_template(template, challenge=challenge, board=board, dot_error=error,
+                           form=form or DotRoundForm(formdata=None),
+                           can_manage=permissions.can_manage_voting(current_user, challenge))
+    return _vary((html, status))
+
+
+@bp.get("/challenges/<slug>/dots")
+def dots(slug):
+    return _dot_page(_load_challenge(slug))
+
+
+@bp.post("/challenges/<slug>/dots/<int:idea_id>/add")
+def add_dot(slug, idea_id):
+    return _move_dot(slug, idea_id, "add")
+
+
+@bp.post("/challenges/<slug>/dots/<int:idea_id>/remove")
+def remove_dot(slug, idea_id):
+    return _move_dot(slug, idea_id, "remove")
+
+
+def _move_dot(slug, idea_id, move):
+    challenge = _load_challenge(slug)
+    if (refusal := _require_member()) is not None:
+        return refusal
+    round_ = services.current_dot_round(challenge)
+    if round_ is None:
+        abort(404)
+    change = services.add_dot if move == "add" else services.remove_dot
+    error = None
+    try:
+        commit_retrying(lambda: change(current_user, challenge, round_, db.session.get(Idea, idea_id)))
+    except VotingError as problem:
+        error = problem.message
+    except PermissionError:
+        abort(403)
+    if htmx and htmx.target == "dot-board":
+        return _dot_page(challenge, error, 422 if error else 200)
+    if error:
+        flash(error, "error")
+    return _vary(redirect(url_for("voting.dots", slug=challenge.slug)))
+
+
+@bp.post("/challenges/<slug>/dots/open")
+def open_dots(slug):
+    return _dot_round(slug, "open")
+
+
+@bp.post("/challenges/<slug>/dots/close")
+def close_dots(slug):
+    return _dot_round(slug, "close")
+
+
+def _dot_round(slug, change):
+    challenge = _load_challenge(slug)
+    if (refusal := _require_manager(challenge)) is not None:
+        return refusal
+    form = DotRoundForm()
+    if change == "open" and not form.validate_on_submit():
+        return _dot_page(challenge, form.budget.errors[0] if form.budget.errors else None, 422, form)
+    return _switch_round(
+        challenge, change,
+        lambda: services.open_dot_round(current_user, challenge, form.budget.data),
+        services.current_dot_round, services.close_dot_round,
+        (f"Dot-voting is open: {form.budget.data} dots each.", "Dot-voting is closed; the board shows the final count."),
+        "voting.dots",
+    )
+
+
+def _switch_round(challenge, change, open_round, current_round, close_round, messages, endpoint):
+    """Open or close a dot-vote or pairwise round for the owner, then go back to its page."""
+    try:
+        if change == "open":
+            open_round()
+        else:
+            close_round(current_user, challenge, current_round(challenge) or abort(404))
+    except VotingError as problem:
+        db.session.rollback()
+        flash(problem.message, "error")
+    else:
+        db.session.commit()
+        flash(messages[0 if change == "open" else 1], "success")
+    return _vary(redirect(url_for(endpoint, slug=challenge.slug)))
+
+
+# Pairwise
+
+
+def _pair_signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kindling-pairwise")
+
+
+def _pair_page(challenge, round_, error=None, status=200):
+    pair = None
+    if round_ is not None and round_.is_open and permissions.active_member(current_user):
+        pair_ids = services.next_pair(current_user, round_)
+        if pair_ids:
+            ideas = services.ideas_by_id(pair_ids)
+            pair = {
+                "left": ideas[pair_ids[0]],
+                "right": ideas[pair_ids[1]],
+                "token": _pair_signer().dumps([round_.id, current_user.id, *pair_ids]),
+            }
+    template = "voting/_pair.html" if htmx and htmx.target == "pairwise-pair" else "voting/pairwise.html"
+    html = render_template(template, challenge=challenge, round=round_, pair=pair, pair_error=error,
+                           can_manage=permissions.can_manage_voting(current_user, challenge))
+    return _vary((html, status))
+
+
+@bp.get("/challenges/<slug>/pairwise")
+def pairwise(slug):
+    challenge = _load_challenge(slug)
+    return _pair_page(challenge, services.current_pairwise_round(challenge))
+
+
+@bp.post("/challenges/<slug>/pairwise")
+def pairwise_vote(slug):
+    challenge = _load_challenge(slug)
+    if (refusal := _require_member()) is not None:
+        return refusal
+    round_ = services.current_pairwise_round(challenge)
+    if round_ is None:
+        abort(404)
+    error = None
+    try:
+        round_id, user_id, left_id, right_id = _pair_signer().loads(request.form.get("pair", ""))
+    except (BadSignature, ValueError, TypeError):
+        error = "That comparison expired. Here is a fresh pair."
+    else:
+        if round_id != round_.id or user_id != current_user.id:
+            error = "That comparison expired. Here is a fresh pair."
+    if error is None:
+        choice = request.form.get("choice")
+        winner = {"left": left_id, "right": right_id, "none": None}
+        if choice not in winner:
+            error = "Choose one of the two ideas, or “can't decide”."
+        else:
+            ideas = services.ideas_by_id([left_id, right_id])
+            try:
+                commit_retrying(lambda: services.record_pairwise_vote(
+                    current_user, challenge, round_, ideas.get(left_id), ideas.get(right_id), winner[choice]))
+            except VotingError as problem:
+                error = problem.message
+            except PermissionError:
+                abort(403)
+    if htmx and htmx.target == "pairwise-pair":
+        return _pair_page(challenge, round_, error, 422 if error else 200)
+    if error:
+        flash(error, "error")
+    return _vary(redirect(url_for("voting.pairwise", slug=challenge.slug)))
+
+
+@bp.get("/challenges/<slug>/pairwise/ranking")
+def pairwise_ranking(slug):
+    challenge = _load_challenge(slug)
+    round_ = services.current_pairwise_round(challenge)
+    rows = services.pairwise_ranking(round_) if round_ is not None else []
+    return render_template("voting/pairwise_ranking.html", challenge=challenge, round=round_, rows=rows,
+                           can_manage=permissions.can_manage_voting(current_user, challenge))
+
+
+@bp.post("/challenges/<slug>/pairwise/open")
+def open_pairwise(slug):
+    return _pairwise_round(slug, "open")
+
+
+@bp.post("/challenges/<slug>/pairwise/close")
+def close_pairwise(slug):
+    return _pairwise_round(slug, "close")
+
+
+def _pairwise_round(slug, change):
+    challenge = _load_challenge(slug)
+    if (refusal := _require_manager(challenge)) is not None:
+        return refusal
+    return _switch_round(
+        challenge, change, lambda: services.open_pairwise_round(current_user, challenge),
+        services.current_pairwise_round, services.close_pairwise_round,
+        ("The pairwise round is open: members can now compare ideas two by two.",
+         "The pairwise round is closed; its ranking stays published."),
+        "voting.pairwise",
+    )
+
+
+# Commands: `flask voting recount`, `flask voting tick`
+
+
+@bp.cli.command("recount")
+@click.option("--check", is_flag=True, help="Report drift without repairing it.")
+def recount_command(check):
+    """Recompute supporter counts and dot tallies from their rows; report and repair drift."""
+    drift = services.recount_supports(fix=not check)
+    for idea_id, stored, actual in drift:
+        click.echo(f"idea {idea_id}: stored {stored}, rows {actual}")
+    dots_wrong = 0 if check else services.recount_dots()
+    if not check:
+        db.session.commit()
+    verb = "found" if check else "repaired"
+    click.echo(f"{len(drift)} supporter count(s) {verb}; {dots_wrong} dot tally/ballot row(s) repaired.")
+
+
+@bp.cli.command("tick")
+def tick_command():
+    """Start ladders, expire ideas past a deadline, send complete ones to review, rescore hot, flag anomalies."""
+    from app import jobs
+
+    result = services.tick()
+    db.session.commit()
+    jobs.dispatch()
+    click.echo(
+        f"ladders started {result['started']}, expired {len(result['expired'])}, "
+        f"to review {len(result['completed'])}, hot rescored {result['rescored']}, "
+        f"anomalies {len(result['anomalies'])}"
+    )
