@@ -4,7 +4,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-SKIP = {"common", "__main__", "__init__"}
+SKIP = {"common", "voting_common", "__main__", "__init__"}  # shared helpers, not benchmarks
 
 
 def main():

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 03:15:53.802918
+Create Date: 2026-11-22 03:36:15.126920
 
 """
 from alembic import op
@@ -162,6 +162,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_challenge_tags_tag_id_tags'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('challenge_id', 'tag_id', name=op.f('pk_challenge_tags'))
     )
+    op.create_table('dot_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('budget', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_dot_rounds_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_dot_rounds_opened_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dot_rounds'))
+    )
+    with op.batch_alter_table('dot_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dot_rounds_challenge_id'), ['challenge_id'], unique=False)
+
     op.create_table('ideas',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('challenge_id', sa.Integer(), nullable=False),
@@ -203,6 +218,16 @@ def upgrade():
         batch_op.create_index('ix_ideas_public_top', ['challenge_id', 'is_public', 'supporter_count'], unique=False)
         batch_op.create_index('ix_ideas_status_hot', ['status', 'hot_score'], unique=False)
 
+    op.create_table('milestone_steps',
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('supporters', sa.Integer(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.CheckConstraint('days > 0', name=op.f('ck_milestone_steps_days_positive')),
+    sa.CheckConstraint('supporters > 0', name=op.f('ck_milestone_steps_supporters_positive')),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_milestone_steps_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('challenge_id', 'position', name=op.f('pk_milestone_steps'))
+    )
     op.create_table('moderation_cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_kind', sa.String(length=10), nullable=False),
@@ -265,6 +290,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_norms_acceptances_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'challenge_id', name=op.f('pk_norms_acceptances'))
     )
+    op.create_table('pairwise_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('opened_by_id', sa.Integer(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('vote_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_pairwise_rounds_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_pairwise_rounds_opened_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairwise_rounds'))
+    )
+    with op.batch_alter_table('pairwise_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairwise_rounds_challenge_id'), ['challenge_id'], unique=False)
+
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idea_id', sa.Integer(), nullable=False),
@@ -287,6 +327,37 @@ def upgrade():
         batch_op.create_index('ix_comments_idea_created', ['idea_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('dot_ballots',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('spent', sa.Integer(), nullable=False),
+    sa.CheckConstraint('spent >= 0', name=op.f('ck_dot_ballots_spent_not_negative')),
+    sa.ForeignKeyConstraint(['round_id'], ['dot_rounds.id'], name=op.f('fk_dot_ballots_round_id_dot_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_dot_ballots_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', 'user_id', name=op.f('pk_dot_ballots'))
+    )
+    op.create_table('dot_tallies',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('dots', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_dot_tallies_idea_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['dot_rounds.id'], name=op.f('fk_dot_tallies_round_id_dot_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', 'idea_id', name=op.f('pk_dot_tallies'))
+    )
+    with op.batch_alter_table('dot_tallies', schema=None) as batch_op:
+        batch_op.create_index('ix_dot_tallies_round_dots', ['round_id', 'dots'], unique=False)
+
+    op.create_table('dots',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.CheckConstraint('count >= 0', name=op.f('ck_dots_count_not_negative')),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_dots_idea_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['dot_rounds.id'], name=op.f('fk_dots_round_id_dot_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_dots_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', 'user_id', 'idea_id', name=op.f('pk_dots'))
+    )
     op.create_table('idea_follows',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('idea_id', sa.Integer(), nullable=False),
@@ -297,6 +368,18 @@ def upgrade():
     )
     with op.batch_alter_table('idea_follows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idea_follows_idea_id'), ['idea_id'], unique=False)
+
+    op.create_table('idea_milestones',
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('reached', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reached_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_idea_milestones_idea_id_ideas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('idea_id', name=op.f('pk_idea_milestones'))
+    )
+    with op.batch_alter_table('idea_milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idea_milestones_deadline_at'), ['deadline_at'], unique=False)
 
     op.create_table('idea_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -323,11 +406,111 @@ def upgrade():
     with op.batch_alter_table('idea_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idea_tags_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('milestone_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('supporters', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_milestone_events_idea_id_ideas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone_events'))
+    )
+    with op.batch_alter_table('milestone_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_milestone_events_idea_id'), ['idea_id'], unique=False)
+
+    op.create_table('pairwise_scores',
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('wins', sa.Integer(), nullable=False),
+    sa.Column('losses', sa.Integer(), nullable=False),
+    sa.Column('appearances', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_pairwise_scores_idea_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['pairwise_rounds.id'], name=op.f('fk_pairwise_scores_round_id_pairwise_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('round_id', 'idea_id', name=op.f('pk_pairwise_scores'))
+    )
+    with op.batch_alter_table('pairwise_scores', schema=None) as batch_op:
+        batch_op.create_index('ix_pairwise_scores_round_appearances', ['round_id', 'appearances'], unique=False)
+        batch_op.create_index('ix_pairwise_scores_round_score', ['round_id', 'score'], unique=False)
+
+    op.create_table('pairwise_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('low_id', sa.Integer(), nullable=False),
+    sa.Column('high_id', sa.Integer(), nullable=False),
+    sa.Column('winner_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['high_id'], ['ideas.id'], name=op.f('fk_pairwise_votes_high_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['low_id'], ['ideas.id'], name=op.f('fk_pairwise_votes_low_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['pairwise_rounds.id'], name=op.f('fk_pairwise_votes_round_id_pairwise_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pairwise_votes_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['winner_id'], ['ideas.id'], name=op.f('fk_pairwise_votes_winner_id_ideas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairwise_votes')),
+    sa.UniqueConstraint('round_id', 'user_id', 'low_id', 'high_id', name=op.f('uq_pairwise_votes_round_id_user_id_low_id_high_id'))
+    )
+    with op.batch_alter_table('pairwise_votes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairwise_votes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('support_anomalies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('detected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('supports', sa.Integer(), nullable=False),
+    sa.Column('shared_ip_supports', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_support_anomalies_idea_id_ideas'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_anomalies'))
+    )
+    with op.batch_alter_table('support_anomalies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_anomalies_idea_id'), ['idea_id'], unique=False)
+        batch_op.create_index('ix_support_anomalies_status_detected', ['status', 'detected_at'], unique=False)
+
+    op.create_table('supports',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('idea_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ip_hash', sa.String(length=32), nullable=True),
+    sa.Column('merged_from_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_supports_idea_id_ideas'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['merged_from_id'], ['ideas.id'], name=op.f('fk_supports_merged_from_id_ideas'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_supports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'idea_id', name=op.f('pk_supports'))
+    )
+    with op.batch_alter_table('supports', schema=None) as batch_op:
+        batch_op.create_index('ix_supports_idea_created', ['idea_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supports_merged_from_id'), ['merged_from_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('supports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supports_merged_from_id'))
+        batch_op.drop_index('ix_supports_idea_created')
+
+    op.drop_table('supports')
+    with op.batch_alter_table('support_anomalies', schema=None) as batch_op:
+        batch_op.drop_index('ix_support_anomalies_status_detected')
+        batch_op.drop_index(batch_op.f('ix_support_anomalies_idea_id'))
+
+    op.drop_table('support_anomalies')
+    with op.batch_alter_table('pairwise_votes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairwise_votes_user_id'))
+
+    op.drop_table('pairwise_votes')
+    with op.batch_alter_table('pairwise_scores', schema=None) as batch_op:
+        batch_op.drop_index('ix_pairwise_scores_round_score')
+        batch_op.drop_index('ix_pairwise_scores_round_appearances')
+
+    op.drop_table('pairwise_scores')
+    with op.batch_alter_table('milestone_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_milestone_events_idea_id'))
+
+    op.drop_table('milestone_events')
     with op.batch_alter_table('idea_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idea_tags_tag_id'))
 
@@ -336,16 +519,30 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_idea_revisions_idea_id'))
 
     op.drop_table('idea_revisions')
+    with op.batch_alter_table('idea_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idea_milestones_deadline_at'))
+
+    op.drop_table('idea_milestones')
     with op.batch_alter_table('idea_follows', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idea_follows_idea_id'))
 
     op.drop_table('idea_follows')
+    op.drop_table('dots')
+    with op.batch_alter_table('dot_tallies', schema=None) as batch_op:
+        batch_op.drop_index('ix_dot_tallies_round_dots')
+
+    op.drop_table('dot_tallies')
+    op.drop_table('dot_ballots')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
         batch_op.drop_index('ix_comments_idea_created')
         batch_op.drop_index(batch_op.f('ix_comments_author_id'))
 
     op.drop_table('comments')
+    with op.batch_alter_table('pairwise_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairwise_rounds_challenge_id'))
+
+    op.drop_table('pairwise_rounds')
     op.drop_table('norms_acceptances')
     with op.batch_alter_table('moderation_log', schema=None) as batch_op:
         batch_op.drop_index('ix_moderation_log_waits')
@@ -363,6 +560,7 @@ def downgrade():
         batch_op.drop_index('ix_moderation_cases_open_challenge', sqlite_where=sa.text('decided_at IS NULL'), postgresql_where=sa.text('decided_at IS NULL'))
 
     op.drop_table('moderation_cases')
+    op.drop_table('milestone_steps')
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.drop_index('ix_ideas_status_hot')
         batch_op.drop_index('ix_ideas_public_top')
@@ -374,6 +572,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
 
     op.drop_table('ideas')
+    with op.batch_alter_table('dot_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dot_rounds_challenge_id'))
+
+    op.drop_table('dot_rounds')
     op.drop_table('challenge_tags')
     with op.batch_alter_table('challenge_moderators', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_challenge_moderators_user_id'))

@@ -34,16 +34,17 @@ def test_approve_publishes_and_logs_who_when_what_before_after(session, moderato
 
 def test_reject_needs_a_reason_and_tells_the_author(session, moderator, pending_idea):
     notices = []
-    signals.moderation_notice.connect(lambda sender, **kw: notices.append(kw), weak=False)
-    try:
+
+    def record(sender, **kw):
+        notices.append(kw)
+
+    with signals.moderation_notice.connected_to(record):
         with pytest.raises(ModerationError, match="Choose a reason"):
             services.decide(moderator, item(pending_idea), "reject", reason="")
         assert pending_idea.status == "pending"
         with pytest.raises(ModerationError, match="Write a note"):
             services.decide(moderator, item(pending_idea), "reject", reason="other", note="  ")
         entry = services.decide(moderator, item(pending_idea), "reject", reason="off_topic", note="About parks.")
-    finally:
-        signals.moderation_notice.receivers.clear()
     assert pending_idea.status == "rejected"
     assert (entry.reason, entry.note) == ("off_topic", "About parks.")
     assert notices[-1]["user_ids"] == [pending_idea.author_id]
@@ -108,10 +109,13 @@ def test_merge_moves_followers_once_tells_everyone_and_can_be_undone(session, mo
         heard.append(kw)
         return [supporter.id]
 
-    signals.idea_merged.connect(voting, weak=False)
-    signals.idea_unmerged.connect(voting, weak=False)
-    signals.moderation_notice.connect(lambda sender, **kw: notices.append(kw), weak=False)
-    try:
+    def record(sender, **kw):
+        notices.append(kw)
+
+    # Only this test's receivers are connected and then removed; the real
+    # voting and search receivers stay as they are.
+    with signals.idea_merged.connected_to(voting), signals.idea_unmerged.connected_to(voting), \
+            signals.moderation_notice.connected_to(record):
         entry = services.decide(moderator, item(source), "merge", target_id=target.id, note="Same fridge idea")
         assert (source.status, source.merged_into_id) == ("merged", target.id)
         assert target.follower_count == 2
@@ -123,9 +127,6 @@ def test_merge_moves_followers_once_tells_everyone_and_can_be_undone(session, mo
         assert challenge.idea_count == 1
 
         services.decide(moderator, item(source), "unmerge")
-    finally:
-        for sig in (signals.idea_merged, signals.idea_unmerged, signals.moderation_notice):
-            sig.receivers.clear()
     assert (source.status, source.merged_into_id) == ("published", None)
     assert target.follower_count == 1
     assert session.get(IdeaFollow, (both.id, target.id)) is not None
