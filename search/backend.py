@@ -16,6 +16,7 @@ import os
 import shutil
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -79,38 +80,45 @@ class Hits:
     suggestion: str | None = None
 
 
-class SearchBackend:
+class SearchBackend(ABC):
     """What the rest of Kindling may ask of a search engine."""
 
+    @abstractmethod
     def available(self) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def rebuilding(self) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def search(self, request: SearchRequest) -> Hits:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def similar(self, text: str, title: str, *, kind: str, challenge_id: int, exclude_pk=None, limit=5) -> list:
         """Primary keys of public documents of one kind and challenge, most alike first."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     @contextmanager
     def writer(self):
         """Yields an object with update(documents) and delete(keys); one writer at a time."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def rebuild(self, documents: Iterable, reload, progress=None):
         """Index `documents` into a fresh index and switch to it when complete.
 
         Changes written while the rebuild runs are replayed on the new index
         by calling reload(keys) -> documents, so nothing is lost in the swap.
         """
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def highlight(self, text: str, terms: frozenset, length=240, whole=False) -> Markup:
         """Escaped text with the matched words in <mark>; `whole` keeps all of a short text."""
-        raise NotImplementedError
+        ...
 
 
 class _Formatter(highlight.Formatter):
