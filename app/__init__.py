@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from app.config import profile_from_env
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -87,7 +88,7 @@ def configure_accounts(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return db.session.get(User, int(user_id)) if user_id.isdecimal() and len(user_id) < 10 else None
 
 
 def configure_security(app):
@@ -124,8 +125,16 @@ def configure_blueprints(app):
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
+    # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
+    app.url_map.converters["int"] = BoundedInt
     for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
         app.register_blueprint(blueprint)
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def configure_templates(app):

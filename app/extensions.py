@@ -22,3 +22,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
 limiter = Limiter(get_remote_address)
+
+
+def insert_if_absent(model, **values):
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted.
+
+    For rows keyed by who and what (a follow, an acceptance): a double click
+    or two tabs at once insert one row and never raise.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    primary_key = [column.name for column in model.__table__.primary_key.columns]
+    statement = insert.values(**values).on_conflict_do_nothing().returning(*(model.__table__.c[k] for k in primary_key))
+    return db.session.execute(statement).first() is not None

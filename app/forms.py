@@ -32,3 +32,11 @@ class KindlingForm(FlaskForm):
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def int_arg(value):
+    """`request.args.get(name, type=int_arg)`: a whole number a database column can hold, else the default."""
+    number = int(value)
+    if not -(2**31) < number < 2**31:
+        raise ValueError("out of range")
+    return number

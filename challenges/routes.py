@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from app import clock, permissions
 from app.extensions import db, htmx
+from app.forms import int_arg
 from challenges import services
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
@@ -88,7 +89,7 @@ def index():
         "format": request.args.get("format") if request.args.get("format") in FORMATS else None,
         "sort": request.args.get("sort") if request.args.get("sort") in services.CHALLENGE_SORTS else "newest",
     }
-    page = services.list_challenges(current_user, page=request.args.get("page", 1, type=int), **filters)
+    page = services.list_challenges(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
     context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=services.CHALLENGE_SORTS)
     if htmx and htmx.target == "challenge-list":
         return _with_vary(render_template("challenges/_challenge_list.html", **context))
@@ -240,14 +241,14 @@ def _idea_list_args(challenge):
     status = request.args.get("status") or None
     if status not in IDEA_STATUS_LABELS:
         status = None
-    lap = request.args.get("lap", 0, type=int)
+    lap = request.args.get("lap", 0, type=int_arg)
     return dict(
         sort=sort,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=int_arg),
         tag=(request.args.get("tag") or "").strip().lower()[:32] or None,
         status=status,
         seed=_visitor_seed(),
-        after=request.args.get("after", type=int),
+        after=request.args.get("after", type=int_arg),
         lap=1 if lap == 1 else 0,
     )
 
@@ -289,7 +290,8 @@ def review(slug):
     challenge = _visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
-    page = services.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int))
+    page = services.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
+                               with_feedback=True)
     return render_template("challenges/review.html", challenge=challenge, page=page,
                            can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm())
 
@@ -329,8 +331,8 @@ def new_idea(slug):
     challenge = _visible_challenge(slug)
     form = IdeaForm()
     _builds_on_choices(form, challenge)
-    if request.method == "GET" and request.args.get("builds_on", type=int):
-        form.builds_on.data = request.args.get("builds_on", type=int)
+    if request.method == "GET" and request.args.get("builds_on", type=int_arg):
+        form.builds_on.data = request.args.get("builds_on", type=int_arg)
     accepted = services.has_accepted_norms(current_user, challenge)
     if form.validate_on_submit():
         try:
@@ -356,7 +358,8 @@ def new_idea(slug):
 def idea(idea_id):
     idea = services.get_idea(idea_id)
     if idea is not None and idea.status == "merged" and idea.merged_into_id:
-        return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 301)
+        # 302, not 301: a merge can be undone, and browsers keep a 301 for ever.
+        return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
     idea = _visible_idea(idea_id, idea)
     challenge = idea.challenge
     return render_template(
@@ -429,7 +432,7 @@ def post_comment(idea_id):
     idea = _visible_idea(idea_id)
     challenge = idea.challenge
     form = CommentForm()
-    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdecimal() else None
     comment = None
     if form.validate_on_submit():
         try:

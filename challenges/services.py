@@ -12,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import delete, func, inspect, literal, select, union_all, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import clock, permissions, signals
-from app.extensions import db
+from app.extensions import db, insert_if_absent
 from app.markdown import render_markdown, render_markdown_lite
 from app.tags import tags_named
 from challenges.models import (
@@ -302,9 +302,7 @@ def has_accepted_norms(user, challenge):
 
 def accept_norms(user, challenge):
     _require(permissions.active_member(user), "Log in to take part.")
-    if not has_accepted_norms(user, challenge):
-        db.session.add(NormsAcceptance(user_id=user.id, challenge_id=challenge.id))
-        db.session.flush()
+    insert_if_absent(NormsAcceptance, user_id=user.id, challenge_id=challenge.id)
 
 
 def _check_norms(user, challenge, accept):
@@ -329,16 +327,17 @@ def _published_contributions(user):
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
-def screen_contribution(user, challenge, kind, text):
+def screen_contribution(user, challenge, kind, text, edit=False):
     """Ask the screening receivers (moderation) about a contribution.
 
     Returns (hold, flags): hold is True when it must wait for a moderator;
     flags are reasons to publish it flagged. A receiver raising
     ChallengeError refuses the contribution outright.
     """
-    hold, flags = needs_premoderation(user, challenge), []
+    hold, flags = (False if edit else needs_premoderation(user, challenge)), []
     answers = signals.contribution_screening.send(
-        user, user=user, challenge_id=challenge.id, kind=kind, text=text, link_count=len(_LINK.findall(text))
+        user, user=user, challenge_id=challenge.id, kind=kind, text=text, link_count=len(_LINK.findall(text)),
+        edit=edit,
     )
     for _receiver, answer in answers:
         if answer == "pending":
@@ -416,6 +415,10 @@ def edit_idea(editor, idea, *, title, description, tags=()):
             raise PermissionError("Ideas with 100 supporters or more can no longer be edited.")
         raise PermissionError("Only the author may edit an idea, while it is gathering support.")
     _check_idea_text(title, description, tags)
+    held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "idea",
+                                      f"{title}\n{description}", edit=True)
+    if "tags" not in inspect(idea).dict:
+        db.session.refresh(idea, ["tags"])  # the revision keeps the old tags
     db.session.add(IdeaRevision(
         idea_id=idea.id,
         editor_id=editor.id,
@@ -429,7 +432,7 @@ def edit_idea(editor, idea, *, title, description, tags=()):
     idea.tags = tags_named(list(tags))
     idea.edited_at = clock.now()
     db.session.flush()
-    signals.idea_edited.send(idea, idea_id=idea.id)
+    signals.idea_edited.send(idea, idea_id=idea.id, held=held, flags=flags)
     return idea
 
 
@@ -569,7 +572,9 @@ def post_comment(author, idea, challenge, body, parent_id=None, accept_norms=Fal
 
 
 def _count_comment(idea, sign):
-    idea.comment_count += sign
+    # An SQL expression, not Python arithmetic: two comments at once both count.
+    idea.comment_count = Idea.comment_count + sign
+    db.session.flush()
     if sign > 0:
         idea.last_activity_at = clock.now()
     refresh_hot_score(idea)
@@ -584,11 +589,14 @@ def edit_comment(editor, comment, body):
     if not permissions.can_edit_comment(editor, comment):
         raise PermissionError("Comments can be edited by their author for 10 minutes.")
     _check_comment_body(body)
+    idea = db.session.get(Idea, comment.idea_id)
+    held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "comment", body,
+                                      edit=True)
     comment.body = body
     comment.body_html = render_markdown_lite(body)
     comment.edited_at = clock.now()
     db.session.flush()
-    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id)
+    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id, held=held, flags=flags)
     return comment
 
 
@@ -629,13 +637,16 @@ def set_following(user, target, following=True):
     """Follow or unfollow a challenge or an idea; the follower count follows suit."""
     _require(permissions._member(user), "Log in to follow.")
     model, key = _FOLLOW_MODELS[type(target)]
-    row = db.session.get(model, (user.id, target.id))
-    if following and row is None:
-        db.session.add(model(user_id=user.id, **{key: target.id}))
-        target.follower_count += 1
-    elif not following and row is not None:
-        db.session.delete(row)
-        target.follower_count -= 1
+    counter = type(target).follower_count
+    if following:
+        # A double click inserts once and counts once.
+        if insert_if_absent(model, user_id=user.id, **{key: target.id}):
+            target.follower_count = counter + 1
+    else:
+        removed = db.session.execute(
+            delete(model).where(model.user_id == user.id, getattr(model, key) == target.id)).rowcount
+        if removed:
+            target.follower_count = counter - removed
     db.session.flush()
 
 
@@ -659,6 +670,7 @@ def follows_idea(user, idea):
 
 IDEA_SORTS = {"hot": "Hot", "top": "Most supported", "newest": "Newest", "random": "Random"}
 IDEAS_PER_PAGE = 20
+MAX_PAGE = 5_000
 CHALLENGES_PER_PAGE = 12
 CHALLENGE_SORTS = {"newest": "Newest", "active": "Most ideas", "closing": "Closing soon"}
 
@@ -699,11 +711,12 @@ def _idea_conditions(challenge_id, status, tag):
 _LIST_DEFERRED = (Idea.description, Idea.description_html, Idea.feedback, Idea.feedback_html)
 
 
-def _load_ideas_by_id(ids):
+def _load_ideas_by_id(ids, with_feedback=False):
     """Cards for these ideas, in this order: one query, plus one for their tags."""
+    deferred = _LIST_DEFERRED[:2] if with_feedback else _LIST_DEFERRED
     query = (
         select(Idea)
-        .options(*(defer(column) for column in _LIST_DEFERRED),
+        .options(*(defer(column) for column in deferred),
                  joinedload(Idea.author), selectinload(Idea.tags))
         .where(Idea.id.in_(ids))
     )
@@ -711,7 +724,8 @@ def _load_ideas_by_id(ids):
     return [by_id[i] for i in ids if i in by_id]
 
 
-def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0, after=None, lap=0):
+def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0, after=None, lap=0,
+               with_feedback=False):
     """One page of a challenge's ideas, in a fixed number of queries.
 
     Random order walks the stored random keys from the visitor's seed to the
@@ -727,10 +741,10 @@ def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0
         "top": (Idea.supporter_count.desc(), Idea.id.desc()),
         "newest": (Idea.published_at.desc(), Idea.id.desc()),
     }[sort]
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     ids = list(db.session.scalars(
         select(Idea.id).where(*conditions).order_by(*order).limit(size + 1).offset((page - 1) * size)))
-    rows = _load_ideas_by_id(ids[:size])
+    rows = _load_ideas_by_id(ids[:size], with_feedback)
     total = challenge.idea_count if not status and not tag else None
     return IdeaPage(rows, sort, page, has_next=len(ids) > size, has_prev=page > 1, total=total)
 
@@ -738,6 +752,8 @@ def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0
 def _random_page(conditions, seed, after, lap, size):
     # Both segments of the walk in one query: keys from the cursor (or seed)
     # up, then keys from the bottom up to the seed.
+    seed = min(max(0, seed), RANDOM_KEY_SPACE)
+    after = None if after is None else min(max(-1, after), RANDOM_KEY_SPACE)
     first_from = seed if after is None else after + 1
     second_after = after if lap == 1 and after is not None else -1
     segments = []

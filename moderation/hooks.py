@@ -4,8 +4,8 @@ from moderation import services
 
 
 @signals.contribution_screening.connect
-def screen_contribution(sender, user, challenge_id, kind, text, link_count, **_):
-    return services.screen(user, kind, text, link_count)
+def screen_contribution(sender, user, challenge_id, kind, text, link_count, edit=False, **_):
+    return services.screen(user, kind, text, link_count, edit=edit)
 
 
 @signals.idea_submitted.connect
@@ -16,6 +16,16 @@ def queue_idea(sender, idea_id, status, flags=(), **_):
 @signals.comment_posted.connect
 def queue_comment(sender, comment_id, status, flags=(), **_):
     services.after_submission("comment", comment_id, status, flags)
+
+
+@signals.idea_edited.connect
+def recheck_idea(sender, idea_id, held=False, flags=(), **_):
+    services.after_edit("idea", idea_id, held, flags)
+
+
+@signals.comment_edited.connect
+def recheck_comment(sender, comment_id, held=False, flags=(), **_):
+    services.after_edit("comment", comment_id, held, flags)
 
 
 @signals.idea_status_changed.connect

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from app import clock, permissions
 from app.auth.services import get_by_username
 from app.extensions import db
+from app.forms import int_arg
 from challenges.services import ChallengeError, get_challenge
 from moderation import (
     hooks,  # noqa: F401  (signal receivers)
@@ -165,10 +166,10 @@ def queue():
     filters = {
         "kind": request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else "",
         "reason": request.args.get("reason") if request.args.get("reason") in CASE_REASONS else "",
-        "challenge_id": request.args.get("challenge", type=int) or None,
+        "challenge_id": request.args.get("challenge", type=int_arg) or None,
         "sort": request.args.get("sort") if request.args.get("sort") in services.QUEUE_SORTS else "oldest",
     }
-    page = services.queue_page(current_user, page=request.args.get("page", 1, type=int), **filters)
+    page = services.queue_page(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
     if not (filters["kind"] or filters["reason"] or filters["challenge_id"]):
         g.moderation_queue_size = page.total  # the nav bar shows the same number
     context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=services.QUEUE_SORTS,
@@ -203,6 +204,8 @@ def act(kind, item_id, action):
     form = ActionForm()
     valid = form.validate()
     case_id = form.case_id.data
+    if case_id and not services.case_belongs_to(case_id, kind, item_id):
+        abort(404)  # a case of another item is none of this form's business
     entry, error = None, None
     if not valid:
         error = _first_error(form)
@@ -247,7 +250,7 @@ def _log_filters():
 @bp.get("/log")
 def log():
     filters = _log_filters()
-    entries = services.log_page(current_user, filters, request.args.get("page", 1, type=int))
+    entries = services.log_page(current_user, filters, request.args.get("page", 1, type=int_arg))
     context = dict(entries=entries, filters=filters, actions=services.ACTION_LABELS)
     if _target() == "log-table":
         return render_template("moderation/_log_table.html", **context)
@@ -359,6 +362,8 @@ def _item_url(item):
 def flag(kind, item_id):
     item = _load_item(kind, item_id)
     if not permissions.can_view_idea(current_user, item.idea, db.session.get(services.Challenge, item.challenge_id)):
+        abort(404)
+    if kind == "comment" and not permissions.can_view_comment(current_user, item.obj, item.challenge_id):
         abort(404)
     form = FlagForm()
     error = None

@@ -195,6 +195,11 @@ def open_case(item, reason, note=""):
     return case
 
 
+def case_belongs_to(case_id, kind, item_id):
+    case = db.session.get(ModerationCase, case_id)
+    return case is not None and case.item_kind == kind and case.item_id == item_id
+
+
 def open_case_for(kind, item_id):
     return db.session.scalar(
         select(ModerationCase).where(
@@ -487,7 +492,7 @@ def _merge(actor, item, *, target_id, case_id, seen_status, note, **_):
         select(IdeaFollow.user_id).where(IdeaFollow.idea_id == source.id, IdeaFollow.user_id.not_in(already))
     ))
     db.session.add_all(IdeaFollow(user_id=uid, idea_id=target.id) for uid in followers)
-    target.follower_count += len(followers)
+    target.follower_count = Idea.follower_count + len(followers)
     db.session.flush()
     moved = set()
     for _receiver, answer in signals.idea_merged.send(source, source_id=source.id, target_id=target.id,
@@ -525,7 +530,7 @@ def _unmerge(actor, item, *, case_id, seen_status, note, **_):
             IdeaFollow.__table__.delete().where(IdeaFollow.idea_id == target_id, IdeaFollow.user_id.in_(added))
         ).rowcount
         target = db.session.get(Idea, target_id)
-        target.follower_count -= removed
+        target.follower_count = Idea.follower_count - removed
     db.session.flush()
     moved = set()
     for _receiver, answer in signals.idea_unmerged.send(source, source_id=source.id, target_id=target_id,
@@ -760,15 +765,15 @@ def is_new_member(user):
     return challenge_services._published_contributions(user) < challenge_services.TRUSTED_AFTER
 
 
-def check_trust_limits(user, kind, link_count, field_name):
+def check_trust_limits(user, kind, link_count, field_name, edit=False):
     """New members: few links; through the site, not too fast and not too many ideas a day."""
     if permissions.is_site_moderator(user) or not is_new_member(user):
         return
     if link_count > NEW_MEMBER_LINKS:
         raise ChallengeError(f"New members may include at most {NEW_MEMBER_LINKS} links per contribution "
                              f"(this one has {link_count}).", field_name)
-    if not has_request_context():
-        return  # pace limits guard the site against floods; scripts and demo seeding are not paced
+    if edit or not has_request_context():
+        return  # pace limits guard the site against floods of new posts; scripts and demo seeding are not paced
     interval = timedelta(seconds=current_app.config.get("NEW_MEMBER_PACE_SECONDS", NEW_MEMBER_INTERVAL.seconds))
     now = clock.now()
     last_idea = db.session.scalar(select(func.max(Idea.created_at)).where(Idea.author_id == user.id))
@@ -789,10 +794,12 @@ def check_trust_limits(user, kind, link_count, field_name):
 _SCREEN_NOTES = "moderation.screen_notes"
 
 
-def screen(user, kind, text, link_count):
-    """Answer contribution_screening: raise to block, "pending" to queue, ("flag", why) to flag."""
+def screen(user, kind, text, link_count, edit=False):
+    """Answer contribution_screening: raise to block, "pending" to queue, ("flag", why) to flag.
+
+    An edit is checked for links and watched words, not for the pace of new posts."""
     field_name = "description" if kind == "idea" else "body"
-    check_trust_limits(user, kind, link_count, field_name)
+    check_trust_limits(user, kind, link_count, field_name, edit=edit)
     found = match_watched_words(text)
     if not found:
         return None
@@ -820,6 +827,17 @@ def after_submission(kind, item_id, status, flags):
     elif flags:
         open_case(item, "watched", "; ".join(flags))
         log(None, "auto_flag", item=item, note="; ".join(flags), after=item.snapshot())
+
+
+def after_edit(kind, item_id, held, flags):
+    """An edited contribution that screening would hold or flag goes (back) to the queue."""
+    notes = db.session.info.pop(_SCREEN_NOTES, []) + list(flags)
+    if not (held or notes):
+        return
+    item = load_item(kind, item_id)
+    note = "; ".join(notes) or "Edited after approval"
+    open_case(item, "watched", f"Edited: {note}")
+    log(None, "auto_flag", item=item, note=f"Edited: {note}", after=item.snapshot())
 
 
 def queue_vote_anomaly(idea_id, note):

@@ -40,7 +40,7 @@ def similar_ideas(slug):
         abort(404)
     title, description, exclude = request.args.get("title", ""), request.args.get("description", ""), None
     idea_id = request.args.get("idea", "")
-    if idea_id.isdigit():
+    if idea_id.isdecimal():
         idea = challenges.get_idea(int(idea_id))
         if idea is None or idea.challenge_id != challenge.id or not permissions.can_view_idea(
                 current_user, idea, challenge):

@@ -98,7 +98,7 @@ _LOADERS = {
 
 def parse_key(key):
     kind, _, pk = str(key).partition(":")
-    if kind not in KINDS or not pk.isdigit():
+    if kind not in KINDS or not pk.isdecimal():
         raise ValueError(f"not a search key: {key!r}")
     return kind, int(pk)
 
@@ -245,7 +245,7 @@ def read_request(args):
     kind = args.get("kind", "")
     filters["kind"] = kind if kind in KINDS else None
     challenge = args.get("challenge", "")
-    filters["challenge"] = challenge if challenge.isdigit() else None
+    filters["challenge"] = challenge if challenge.isdecimal() else None
     for name in ("status", "tag"):
         value = args.get(name, "").strip()
         filters[name] = value[:40] or None
@@ -255,7 +255,7 @@ def read_request(args):
         "q": args.get("q", ""),
         "filters": filters,
         "sort": sort if sort in SORTS else "relevance",
-        "page": min(MAX_PAGE, max(1, int(page))) if page.isdigit() else 1,
+        "page": min(MAX_PAGE, max(1, int(page))) if page.isdecimal() else 1,
         "include_hidden": args.get("hidden") == "1",
     }
 
@@ -359,14 +359,14 @@ def _load_results(viewer, hits, private):
 
 
 def _facets(viewer, counts, filters):
-    challenge_ids = [int(v) for v, _ in counts.get("challenge", []) if v.isdigit()][:20]
+    challenge_ids = [int(v) for v, _ in counts.get("challenge", []) if v.isdecimal()][:20]
     titles = dict(db.session.execute(
         select(Challenge.id, Challenge.title)
         .where(Challenge.id.in_(challenge_ids), permissions.visible_challenges_clause(viewer))
     ).all()) if challenge_ids else {}
     labels = {
         "kind": lambda v: KIND_LABELS.get(v, v),
-        "challenge": lambda v: titles.get(int(v)) if v.isdigit() else None,
+        "challenge": lambda v: titles.get(int(v)) if v.isdecimal() else None,
         "status": lambda v: STATUS_LABELS.get(v, v.replace("_", " ")),
         "tag": lambda v: v,
     }

@@ -5,6 +5,8 @@ anyone remembering to add them here.
 """
 import re
 
+from werkzeug.routing import IntegerConverter
+
 from tests.factories import UserFactory
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -13,8 +15,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def _fill(rule, user):
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter == "IntegerConverter" else (user.username if name == "username" else "x")
+        number = isinstance(rule._converters[name], IntegerConverter)
+        values[name] = 1 if number else (user.username if name == "username" else "x")
     return values
 
 

@@ -5,6 +5,7 @@ from app import permissions
 from app.admin import services
 from app.auth.models import User
 from app.extensions import db
+from app.forms import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -19,7 +20,7 @@ def require_admin():
 @bp.get("/")
 def index():
     query = request.args.get("q", "")[:100]
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=int_arg)
     users = services.list_users(query, page)
     return render_template("admin/index.html", users=users, query=query, roles=services.ROLES)
 

@@ -303,3 +303,26 @@ def test_builds_on_link_to_a_hidden_idea_is_not_shown(client, session):
     parent.status = "hidden"
     db.session.flush()
     assert "A parent idea now hidden away" not in client.get(f"/ideas/{child.id}").get_data(as_text=True)
+
+
+def test_double_follow_and_double_norms_count_once(member_client, member):
+    challenge = ChallengeFactory()
+    for _ in range(2):
+        assert member_client.post(f"/challenges/{challenge.slug}/follow", data={"follow": "1"}).status_code == 302
+        assert member_client.post(f"/challenges/{challenge.slug}/norms").status_code == 302
+    db.session.refresh(challenge)
+    assert challenge.follower_count == 1
+
+
+@pytest.mark.parametrize("url", ["/ideas/99999999999999999999", "/challenges/x/ideas/new?builds_on=99999999999999999999"])
+def test_huge_numbers_in_urls_are_not_errors(member_client, url):
+    assert member_client.get(url).status_code == 404
+
+
+def test_huge_or_odd_query_numbers_fall_back_to_defaults(client, session):
+    challenge = ChallengeFactory()
+    IdeaFactory(challenge=challenge, title="Still listed whatever the page")
+    for query in ("page=99999999999999999999", "page=²", "after=99999999999999999999&sort=random", "page=-5"):
+        response = client.get(f"/challenges/{challenge.slug}?{query}")
+        assert response.status_code == 200, query
+    assert "Still listed" in client.get(f"/challenges/{challenge.slug}?page=²").get_data(as_text=True)

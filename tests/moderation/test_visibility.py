@@ -51,7 +51,7 @@ def test_hidden_items_appear_on_no_public_page(client, session, hidden_world, vi
     for idea in secrets:
         response = client.get(f"/ideas/{idea.id}")
         if idea.status == "merged":
-            assert response.status_code == 301 and response.headers["Location"].endswith(f"/ideas/{public.id}")
+            assert response.status_code == 302 and response.headers["Location"].endswith(f"/ideas/{public.id}")
         else:
             assert response.status_code == 404, idea.status
     assert challenge.idea_count == 1
