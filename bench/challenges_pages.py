@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from app import clock
 from app.extensions import db
-from bench.common import RESULTS, Vocabulary, fresh_database, gunicorn, load, make_app, summary
+from bench.common import RESULTS, Vocabulary, fresh_database, gunicorn, insert_members, load, make_app, summary
 
 USERS = 5_000
 TAGS = 300
@@ -27,9 +27,6 @@ CHUNK = 10_000
 
 
 def seed(database_url, ideas, words):
-    from werkzeug.security import generate_password_hash
-
-    from app.auth.models import User
     from app.tags import Tag
     from challenges.models import Challenge, Comment, Idea, idea_tags
 
@@ -40,12 +37,7 @@ def seed(database_url, ideas, words):
     with app.app_context():
         db.create_all()
         connection = db.session.connection()
-        password = generate_password_hash("bench-password-1")
-        connection.execute(insert(User), [
-            {"id": n, "username": f"member{n}", "username_key": f"member{n}", "email": f"member{n}@example.org",
-             "password_hash": password, "display_name": words.sentence(1, 2)[:60], "bio": "",
-             "is_moderator": False, "is_admin": False, "created_at": now, "suspension_reason": ""}
-            for n in range(1, USERS + 1)])
+        insert_members(connection, USERS, now, display_name=lambda n: words.sentence(1, 2)[:60])
         tag_names = sorted({words.word()[:32] for _ in range(TAGS * 3)})[:TAGS]
         connection.execute(insert(Tag), [{"id": n, "name": name} for n, name in enumerate(tag_names, 1)])
         connection.execute(insert(Challenge), [{

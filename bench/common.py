@@ -71,6 +71,21 @@ def make_app(database_url):
     return create_app(config)
 
 
+def insert_members(connection, count, now, display_name=lambda n: f"Member {n}"):
+    """`count` members with ids 1…count and one shared password hash, in one bulk insert."""
+    from sqlalchemy import insert
+    from werkzeug.security import generate_password_hash
+
+    from app.auth.models import User
+
+    password = generate_password_hash("bench-password-1")
+    connection.execute(insert(User), [
+        {"id": n, "username": f"member{n}", "username_key": f"member{n}", "email": f"member{n}@example.org",
+         "password_hash": password, "display_name": display_name(n), "bio": "", "is_moderator": False,
+         "is_admin": False, "created_at": now, "suspension_reason": ""}
+        for n in range(1, count + 1)])
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

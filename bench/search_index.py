@@ -32,7 +32,7 @@ from sqlalchemy import insert
 
 from app import clock
 from app.extensions import db
-from bench.common import RESULTS, ROOT, Vocabulary, fresh_database
+from bench.common import RESULTS, ROOT, Vocabulary, fresh_database, insert_members
 
 USERS = 2_000
 CHALLENGES = 20
@@ -54,9 +54,7 @@ def make_app(database_url, redis_url=None):
 
 
 def seed(app, ideas, words):
-    from werkzeug.security import generate_password_hash
 
-    from app.auth.models import User
     from app.tags import Tag
     from challenges.models import Challenge, Idea, idea_tags
 
@@ -66,12 +64,7 @@ def seed(app, ideas, words):
     with app.app_context():
         db.create_all()
         connection = db.session.connection()
-        password = generate_password_hash("bench-password-1")
-        connection.execute(insert(User), [
-            {"id": n, "username": f"member{n}", "username_key": f"member{n}", "email": f"member{n}@example.org",
-             "password_hash": password, "display_name": f"Member {n}", "bio": "", "is_moderator": False,
-             "is_admin": False, "created_at": now, "suspension_reason": ""}
-            for n in range(1, USERS + 1)])
+        insert_members(connection, USERS, now)
         tag_names = sorted({words.word()[:32] for _ in range(TAGS * 3)})[:TAGS]
         connection.execute(insert(Tag), [{"id": n, "name": name} for n, name in enumerate(tag_names, 1)])
         connection.execute(insert(Challenge), [{
