@@ -120,6 +120,11 @@ def can_withdraw_idea(user, idea):
     return active_member(user) and user.id == idea.author_id and idea.status in ("pending", "published")
 
 
+def can_see_results(user, challenge):
+    """Announced results are public; the owner previews them before."""
+    return challenge.phase in ("results", "closed") or can_manage_challenge(user, challenge)
+
+
 def can_review_ideas(user, challenge):
     return can_manage_challenge(user, challenge) and challenge.phase in ("review", "results")
 

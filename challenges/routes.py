@@ -279,8 +279,7 @@ def show(slug):
 def results(slug):
     challenge = _visible_challenge(slug)
     announced = challenge.phase in ("results", "closed")
-    ideas = services.result_ideas(challenge) if announced or permissions.can_manage_challenge(
-        current_user, challenge) else []
+    ideas = services.result_ideas(challenge) if permissions.can_see_results(current_user, challenge) else []
     return render_template("challenges/results.html", challenge=challenge, ideas=ideas, announced=announced)
 
 
