@@ -37,8 +37,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # filled from REDIS_URL, or memory://
     RUN_SCHEDULER = False  # production runs `flask scheduler` (or cron) instead
-    SEARCH_TIME_LIMIT = 0.2  # seconds a search may take before it shows the best results found so far
-    NEW_MEMBER_PACE_SECONDS = 30  # a new member posts at most once per this many seconds (0: no limit)
+    # Seconds a search may take before it shows the best results found so far.
+    SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
+    # A new member posts at most once per this many seconds (0: no limit).
+    NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     LOGIN_FAILURES_PER_MINUTE = 10
     REGISTRATIONS_PER_HOUR = 20
 
