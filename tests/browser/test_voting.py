@@ -42,6 +42,13 @@ def test_member_supports_and_withdraws_in_place(page, challenge_with_idea):
     expect(box.locator(".support-count")).to_contain_text("1 supporter")
     expect(box.get_by_role("button", name="Supported")).to_have_attribute("aria-pressed", "true")
     expect(box.get_by_role("button", name="Supported")).to_be_focused()
+    # A key pressed before htmx has wired the swapped-in form would send it as
+    # a plain form (a full page load, also correct); wait until it is wired.
+    page.wait_for_function(
+        """selector => {
+            const el = document.querySelector(selector);
+            return el && el["htmx-internal-data"] && !document.querySelector(".htmx-settling, .htmx-request");
+        }""", arg=f"#support-card-{idea_id} [hx-post]")
     box.get_by_role("button", name="Supported").press("Enter")  # keyboard works too
     expect(box.locator(".support-count")).to_contain_text("0 supporters")
     expect(box.get_by_role("button", name="Support")).to_have_attribute("aria-pressed", "false")
