@@ -22,6 +22,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def log_in(page, username, password):
+    """Log in through the form, as a person would, and wait for the welcome."""
+    from playwright.sync_api import expect
+
+    page.goto("/login")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("status")).to_contain_text("Welcome back")
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")

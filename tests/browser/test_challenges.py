@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from app.auth import services as accounts
 from app.extensions import db
+from tests.browser.conftest import log_in as browser_log_in
 
 pytestmark = pytest.mark.browser
 PASSWORD = "tangerine-compass-77"
@@ -19,11 +20,7 @@ def people(live_server):
 
 
 def log_in(page, username):
-    page.goto("/login")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("status")).to_contain_text("Welcome back")
+    browser_log_in(page, username, PASSWORD)
 
 
 def log_out(page):

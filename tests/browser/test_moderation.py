@@ -4,10 +4,16 @@ from playwright.sync_api import expect
 
 from app.auth import services as accounts
 from app.extensions import db
-from tests.browser.test_challenges import PASSWORD, log_in
+from tests.browser.conftest import log_in as browser_log_in
 from tests.factories import ChallengeFactory
 
 pytestmark = pytest.mark.browser
+PASSWORD = "tangerine-compass-77"
+
+
+def log_in(page, username):
+    browser_log_in(page, username, PASSWORD)
+
 
 
 @pytest.fixture(scope="module")

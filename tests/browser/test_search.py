@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from search import services
+from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, ChallengeFactory, IdeaFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -65,10 +66,7 @@ def test_the_same_search_works_without_javascript(browser, live_server, content)
 
 
 def test_a_similar_idea_is_offered_while_typing_a_new_one(page, content):
-    page.goto("/login")
-    page.get_by_label("Username or e-mail").fill(content["member"])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, content["member"], PASSWORD)
     page.goto(f"/challenges/{content['slug']}/ideas/new")
     similar = page.locator("#similar-ideas-list")
     expect(similar).to_contain_text("Start typing")
