@@ -177,7 +177,8 @@ def queue():
                    reject_reasons=REJECT_REASONS)
     if _target() == "queue-list":
         return render_template("moderation/_queue_list.html", **context)
-    return render_template("moderation/queue.html", challenges=moderation_queue.moderated_challenges(current_user), **context)
+    return render_template("moderation/queue.html", challenges=moderation_queue.moderated_challenges(current_user),
+                           **context)
 
 
 @bp.get("/items/<kind>/<int:item_id>")
@@ -298,7 +299,8 @@ def member(username):
         abort(403)
     return render_template(
         "moderation/member.html", member=member, history=audit.member_history(member),
-        counts=moderation_queue.author_histories({member.id})[member.id], suspend_form=SuspendForm(), lift_form=LiftForm(),
+        counts=moderation_queue.author_histories({member.id})[member.id], suspend_form=SuspendForm(),
+        lift_form=LiftForm(),
     )
 
 

@@ -258,7 +258,8 @@ def milestones(slug):
                 return redirect(url_for("voting.milestones", slug=challenge.slug))
     status = 422 if (error or form.errors) else 200
     return render_template("voting/milestones.html", challenge=challenge, form=form, error=error,
-                           default=voting_milestones.DEFAULT_LADDER, uses_ladder=voting_milestones.uses_ladder(challenge)), status
+                           default=voting_milestones.DEFAULT_LADDER,
+                           uses_ladder=voting_milestones.uses_ladder(challenge)), status
 
 
 # Dot-voting

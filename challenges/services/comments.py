@@ -13,8 +13,6 @@ from challenges.services.ideas import refresh_hot_score
 from challenges.services.screening import check_norms, screen_contribution
 
 COMMENT_MAX = 2_000
-
-
 COMMENT_MAX_DEPTH = 2  # 0, 1, 2: three levels
 
 

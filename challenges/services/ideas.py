@@ -16,20 +16,10 @@ from challenges.services.follows import follow_idea
 from challenges.services.screening import check_norms, screen_contribution
 
 IDEA_TITLE = (10, 120)
-
-
 IDEA_DESCRIPTION = (30, 10_000)
-
-
 IDEA_TAG_LIMIT = 5
-
-
 RANDOM_KEY_SPACE = 2**31
-
-
 REVIEW_DECISIONS = ("shortlisted", "selected", "not_selected")
-
-
 _REVIEWABLE = ("published", "in_review", "shortlisted", "selected", "not_selected", "expired")
 
 

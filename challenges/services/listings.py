@@ -11,17 +11,9 @@ from challenges.models import FORMATS, IDEA_PUBLIC, PHASES, Challenge, Idea, Ide
 from challenges.services.ideas import RANDOM_KEY_SPACE
 
 IDEA_SORTS = {"hot": "Hot", "top": "Most supported", "newest": "Newest", "random": "Random"}
-
-
 IDEAS_PER_PAGE = 20
-
-
 MAX_PAGE = 5_000
-
-
 CHALLENGES_PER_PAGE = 12
-
-
 CHALLENGE_SORTS = {"newest": "Newest", "active": "Most ideas", "closing": "Closing soon"}
 
 

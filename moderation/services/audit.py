@@ -12,8 +12,6 @@ from challenges.models import Challenge
 from moderation.models import AuditEntry
 
 LOG_PAGE_SIZE = 50
-
-
 ACTION_LABELS = {
     "approve": "Approved",
     "reject": "Rejected",

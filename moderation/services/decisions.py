@@ -16,8 +16,6 @@ from moderation.services.items import item_url, notify
 from moderation.services.queue import open_case_for
 
 NOTE_MAX = 2_000
-
-
 ITEM_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss", "lock", "unlock", "tags", "merge", "unmerge")
 
 

@@ -10,11 +10,7 @@ from moderation.services.errors import ModerationError
 from moderation.services.queue import open_case
 
 FLAGS_TO_HIDE = 3
-
-
 FLAG_NOTE_MAX = 500
-
-
 APPEAL_MESSAGE = (10, 2_000)
 
 

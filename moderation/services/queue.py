@@ -14,8 +14,6 @@ from moderation.services.audit import log
 from moderation.services.items import load_item
 
 QUEUE_PAGE_SIZE = 20
-
-
 QUEUE_SORTS = {"oldest": "Oldest first", "flags": "Most flagged", "newest": "Newest first"}
 
 
@@ -209,8 +207,6 @@ def moderated_challenges(viewer):
 
 
 FIGURES_TTL = 60  # seconds: figures for people, not for machines
-
-
 _figures_cache = {}
 
 

@@ -15,14 +15,8 @@ from moderation.services.queue import open_case
 from moderation.services.watched_words import match_watched_words
 
 NEW_MEMBER_LINKS = 2
-
-
 NEW_MEMBER_INTERVAL = timedelta(seconds=30)
-
-
 NEW_MEMBER_IDEAS_PER_DAY = 10
-
-
 NEW_MEMBER_AGE = timedelta(days=7)
 
 

@@ -50,7 +50,8 @@ def build_through_services():
         ideas.append(challenge_ideas.submit_idea(member, challenge, title=title, description=description,
                                                  tags=["heat", "streets"], accept_norms=True))
         commit()
-    challenge_ideas.edit_idea(member, challenge_listings.get_idea(ideas[0].id), title="Misting fountains in every square",
+    challenge_ideas.edit_idea(member, challenge_listings.get_idea(ideas[0].id),
+                              title="Misting fountains in every square",
                               description="Cool the air where people wait for the bus, all summer.", tags=["heat"])
     challenge_comments.post_comment(UserFactory(), ideas[1], challenge, "Plane trees drop a lot of leaves.",
                                     accept_norms=True)

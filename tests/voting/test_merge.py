@@ -82,7 +82,8 @@ def test_a_moderators_merge_and_unmerge_keep_counts_exact(session):
         supports.support_idea(member, source, source.challenge)
     supports.support_idea(shared, target, target.challenge)
 
-    entry = moderation_decisions.decide(moderator, moderation_items.load_item("idea", source.id), "merge", target_id=target.id)
+    entry = moderation_decisions.decide(moderator, moderation_items.load_item("idea", source.id), "merge",
+                                        target_id=target.id)
 
     assert entry.after["moved_supporters"] == [only_source.id]
     assert target.supporter_count == 2 and supporter_ids(target) == {shared.id, only_source.id}

@@ -12,14 +12,8 @@ from voting.models import Support, SupportAnomaly
 # Anomalies: a burst of supports on one idea from recently created accounts
 # sharing addresses.
 ANOMALY_WINDOW = timedelta(hours=1)
-
-
 ANOMALY_NEW_ACCOUNT_AGE = timedelta(days=7)
-
-
 ANOMALY_MIN_SUPPORTS = 10
-
-
 ANOMALY_MIN_SHARED = 5
 
 

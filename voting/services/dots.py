@@ -11,8 +11,6 @@ from voting.models import Dot, DotBallot, DotRound, DotTally
 from voting.services.errors import VotingError, conflict_insert, require
 
 DEFAULT_DOT_BUDGET = 3
-
-
 DOT_BUDGET_RANGE = (1, 20)
 
 

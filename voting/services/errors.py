@@ -1,4 +1,5 @@
-"""What every voting service shares: VotingError (a message for people), the permission check, and an insert that ignores conflicts."""
+"""What every voting service shares: VotingError (a message for people), the permission check,
+and an INSERT that ignores conflicts."""
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db

@@ -17,8 +17,6 @@ from voting.services.errors import VotingError, require
 # LEGO Ideas: 100 supporters in 60 days, then 365 more days to reach 1,000,
 # 182 more to 5,000 and 182 more to 10,000, which sends the idea to review.
 DEFAULT_LADDER = ((100, 60), (1_000, 365), (5_000, 182), (10_000, 182))
-
-
 LADDER_MAX_STEPS = 6
 
 

@@ -12,8 +12,6 @@ from challenges.services.ideas import refresh_hot_score
 from voting.models import Support
 
 COMMENT_WEIGHT = 0.5
-
-
 HOT_HORIZON = timedelta(days=45)  # older activity weighs under 2**-15: left out of rescoring
 
 
