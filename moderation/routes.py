@@ -6,7 +6,6 @@ fragment htmx asked for (by HX-Target) or redirect a plain form post.
 """
 import csv
 import io
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,6 +26,8 @@ from app.auth.models import User
 from app.auth.services import get_by_username
 from app.extensions import db
 from app.forms import int_arg
+from app.permissions import Refused
+from app.routing import hx_target, next_url, vary_on_htmx
 from challenges.models import Challenge
 from challenges.services.errors import ChallengeError
 from challenges.services.listings import get_challenge
@@ -36,7 +37,7 @@ from moderation.services import audit, decisions, flags, items, sanctions, watch
 from moderation.services import queue as moderation_queue
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-member_bp = Blueprint("moderation_member", __name__)
+member_bp = Blueprint("moderation_people", __name__)
 words_bp = Blueprint("watched_words", __name__, url_prefix="/admin/watched-words")
 # The desk (moderators only), the members' side, the admins' watched words.
 blueprints = (bp, member_bp, words_bp)
@@ -56,13 +57,8 @@ def require_admin():
         abort(403)
 
 
-def _vary(response):
-    response.vary.add("HX-Request")
-    return response
-
-
 for _blueprint in blueprints:
-    _blueprint.after_request(_vary)
+    _blueprint.after_request(vary_on_htmx)
 
 
 @bp.context_processor
@@ -118,18 +114,6 @@ def _state(state):
     return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(state.items()))
 
 
-def _target():
-    return request.headers.get("HX-Target", "") if request.headers.get("HX-Request") else ""
-
-
-def _safe_next(default):
-    target = request.form.get("next") or request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
-
-
 def _first_error(form):
     for field in form:
         if field.errors:
@@ -159,7 +143,7 @@ def queue():
         g.moderation_queue_size = page.total  # the nav bar shows the same number
     context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=moderation_queue.QUEUE_SORTS,
                    reject_reasons=REJECT_REASONS)
-    if _target() == "queue-list":
+    if hx_target() == "queue-list":
         return render_template("moderation/_queue_list.html", **context)
     return render_template("moderation/queue.html", challenges=moderation_queue.moderated_challenges(current_user),
                            **context)
@@ -203,13 +187,10 @@ def act(kind, item_id, action):
                 case_id=case_id, seen_status=form.seen_status.data or None,
             )
             db.session.commit()
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
         except ChallengeError as problem:
             db.session.rollback()
             error = problem.message
-    if case_id and _target() == f"case-{case_id}":
+    if case_id and hx_target() == f"case-{case_id}":
         queue_entry = moderation_queue.queue_entry(case_id)
         return render_template(
             "moderation/_case.html", entry=queue_entry, decided=entry, error=error, reject_reasons=REJECT_REASONS,
@@ -218,7 +199,7 @@ def act(kind, item_id, action):
         flash(error, "error")
     else:
         flash(f"{audit.ACTION_LABELS[entry.action]}.", "success")
-    return redirect(_safe_next(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
+    return redirect(next_url(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
 
 
 # The log and figures
@@ -238,7 +219,7 @@ def log():
     filters = _log_filters()
     entries = audit.log_page(current_user, filters, request.args.get("page", 1, type=int_arg))
     context = dict(entries=entries, filters=filters, actions=audit.ACTION_LABELS)
-    if _target() == "log-table":
+    if hx_target() == "log-table":
         return render_template("moderation/_log_table.html", **context)
     return render_template("moderation/log.html", figures=moderation_queue.figures(current_user), **context)
 
@@ -292,7 +273,7 @@ def member(username):
 def suspend(username):
     member = get_by_username(username) or abort(404)
     form = SuspendForm()
-    return _member_action(member, form, lambda: sanctions.suspend(current_user, member, form.days.data,
+    return _act_on_account(member, form, lambda: sanctions.suspend(current_user, member, form.days.data,
                                                                   form.reason.data),
                           f"{member.name} is suspended.")
 
@@ -301,11 +282,11 @@ def suspend(username):
 def lift(username):
     member = get_by_username(username) or abort(404)
     form = LiftForm()
-    return _member_action(member, form, lambda: sanctions.lift_suspension(current_user, member, form.note.data),
+    return _act_on_account(member, form, lambda: sanctions.lift_suspension(current_user, member, form.note.data),
                           f"{member.name} may take part again.")
 
 
-def _member_action(member, form, action, success):
+def _act_on_account(member, form, action, success):
     if not permissions.can_suspend(current_user):
         abort(403)
     if not form.validate():
@@ -330,10 +311,7 @@ def _submit(form, action):
         return _first_error(form)
     try:
         action()
-    except PermissionError as problem:
-        db.session.rollback()
-        return str(problem)
-    except ChallengeError as problem:
+    except Refused as problem:
         db.session.rollback()
         return problem.message
     db.session.commit()
@@ -358,12 +336,12 @@ def flag(kind, item_id):
         error = _submit(form, lambda: flags.flag_item(current_user, item, form.reason.data or "",
                                                       form.note.data or ""))
         flagged = error is None
-        if _target() == f"flag-{kind}-{item_id}":
+        if hx_target() == f"flag-{kind}-{item_id}":
             return render_template("moderation/_flag_button.html", item=item.obj, kind=kind, flagged=flagged,
                                    flag_error=error, challenge_id=item.challenge_id), 422 if error else 200
         if flagged:
             flash("Thank you: the moderators will look at it.", "success")
-            return redirect(_safe_next(_item_url(item)), 303)
+            return redirect(next_url(_item_url(item)), 303)
     return render_template("moderation/flag.html", item=item, form=form, error=error,
                            reasons=FLAG_REASONS), 422 if error else 200
 
@@ -380,7 +358,7 @@ def appeal(kind, item_id):
         error = _submit(form, lambda: flags.appeal(current_user, item, form.message.data))
         if error is None:
             flash("Your appeal is with the moderators.", "success")
-            return redirect(url_for("moderation_member.standing"), 303)
+            return redirect(url_for("moderation_people.standing"), 303)
     return render_template("moderation/appeal.html", item=item, form=form, error=error,
                            rejection=flags.rejection_of(item), existing=flags.appeal_of(item),
                            reasons=REJECT_REASONS), 422 if error else 200
@@ -410,7 +388,7 @@ def moderators(slug):
                 sanctions.appoint_moderator(current_user, challenge, get_by_username(form.username.data or ""))
                 db.session.commit()
                 flash(f"{form.username.data} now moderates this challenge.", "success")
-                return redirect(url_for("moderation_member.moderators", slug=slug), 303)
+                return redirect(url_for("moderation_people.moderators", slug=slug), 303)
             except ChallengeError as problem:
                 db.session.rollback()
                 form.username.errors = [problem.message]
@@ -432,7 +410,7 @@ def remove_moderator(slug, user_id):
     except ChallengeError as problem:
         db.session.rollback()
         flash(problem.message, "error")
-    return redirect(url_for("moderation_member.moderators", slug=slug), 303)
+    return redirect(url_for("moderation_people.moderators", slug=slug), 303)
 
 
 # Admins: watched words

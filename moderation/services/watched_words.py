@@ -11,8 +11,7 @@ from moderation.services.errors import ModerationError
 
 
 def add_watched_word(actor, pattern, action, is_regex=False, message=""):
-    if not permissions.can_edit_watched_words(actor):
-        raise PermissionError("Only admins edit watched words.")
+    permissions.require(permissions.can_edit_watched_words(actor))
     pattern = (pattern or "").strip()
     if not pattern:
         raise ModerationError("Enter a word or a pattern.", "pattern")
@@ -36,8 +35,7 @@ def add_watched_word(actor, pattern, action, is_regex=False, message=""):
 
 
 def remove_watched_word(actor, word):
-    if not permissions.can_edit_watched_words(actor):
-        raise PermissionError("Only admins edit watched words.")
+    permissions.require(permissions.can_edit_watched_words(actor))
     log(actor, "unwatch_word", note=word.pattern,
         before={"pattern": word.pattern, "action": word.action, "regex": word.is_regex})
     db.session.delete(word)

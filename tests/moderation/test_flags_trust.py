@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 
 from app import clock
+from app.permissions import Refused
 from challenges.services import comments as challenge_comments
 from challenges.services import ideas as challenge_ideas
 from challenges.services.errors import ChallengeError
@@ -49,7 +50,7 @@ def test_authors_and_suspended_members_cannot_flag(session, challenge, member):
     with pytest.raises(ModerationError, match="your own"):
         flags.flag_item(member, item(idea), "spam")
     suspended = UserFactory(suspended_until=clock.now() + timedelta(days=1))
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         flags.flag_item(suspended, item(idea), "spam")
     assert case_of(idea) is None
 
@@ -175,7 +176,7 @@ def test_watched_word_validation(session, admin, moderator):
         watched_words.add_watched_word(admin, "(unclosed", "block", is_regex=True)
     with pytest.raises(ModerationError, match="Choose what happens"):
         watched_words.add_watched_word(admin, "spam", "explode")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         watched_words.add_watched_word(moderator, "spam", "block")
     watched_words.add_watched_word(admin, "spam", "block")
     with pytest.raises(ModerationError, match="already watched"):

@@ -2,8 +2,8 @@
 
 Services take the acting user, check `app.permissions`, change rows and
 their stored counts in the same transaction, flush and signal; they never
-commit. A broken rule raises VotingError with a message for people;
-PermissionError means "not allowed" (403).
+commit. A broken rule raises VotingError with a message for people; an
+action app.permissions refuses raises its Refused (403).
 
 Race safety: counts move with `UPDATE ... SET n = n + 1` (never a value
 read earlier), inserts that may collide use ON CONFLICT DO NOTHING and
