@@ -8,9 +8,9 @@ from app.permissions import Refused
 from challenges.services import comments as challenge_comments
 from challenges.services import ideas as challenge_ideas
 from challenges.services.errors import ChallengeError
+from moderation.models import WatchedWord
 from moderation.services import decisions, flags, watched_words
 from moderation.services.errors import ModerationError
-from moderation.models import WatchedWord
 from tests.factories import CommentFactory, IdeaFactory, UserFactory
 from tests.moderation.conftest import case_of, item
 
