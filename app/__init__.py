@@ -137,13 +137,14 @@ class BoundedInt(IntegerConverter):
 
 
 def configure_templates(app):
-    from app import fragments, permissions
+    from app import fragments, limits, permissions
     from moderation.fragments import FRAGMENTS as moderation_fragments
     from search.fragments import FRAGMENTS as search_fragments
     from voting.fragments import FRAGMENTS as voting_fragments
 
     app.jinja_env.globals["permissions"] = permissions
     app.jinja_env.globals["slot"] = fragments.slot
+    app.jinja_env.globals["limits"] = limits
     # What each feature shows on the pages of the features below it.
     for contributed in (voting_fragments, moderation_fragments, search_fragments):
         fragments.contribute(contributed)

@@ -6,8 +6,8 @@ from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, insert_if_absent
+from app.limits import TAG_MAX_LENGTH
 
-TAG_MAX_LENGTH = 32
 _TAG_PATTERN = re.compile(r"^[\w][\w +#.&-]*$")
 
 

@@ -3,10 +3,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.forms import TOO_LONG, TagListField
 from app.forms import KindlingForm, strip_filter
+from app.limits import (
+    CHALLENGE_SUMMARY_MAX,
+    CHALLENGE_TAG_LIMIT,
+    CHALLENGE_TITLE,
+    COMMENT_MAX,
+    IDEA_DESCRIPTION,
+    IDEA_TAG_LIMIT,
+    IDEA_TITLE,
+)
 from challenges.models import FORMATS, MODERATION_POLICIES, PHASE_LABELS
-from challenges.services.challenges import CHALLENGE_TAG_LIMIT
-from challenges.services.comments import COMMENT_MAX
-from challenges.services.ideas import IDEA_DESCRIPTION, IDEA_TAG_LIMIT, IDEA_TITLE, REVIEW_DECISIONS
+from challenges.services.ideas import REVIEW_DECISIONS
 
 DATE_HINT = "Phases change at midnight UTC on this day."
 
@@ -15,14 +22,14 @@ class ChallengeForm(KindlingForm):
     title = StringField(
         "Title",
         filters=[strip_filter],
-        validators=[DataRequired("Give the challenge a title."), Length(min=10, max=120,
-                    message="Use 10 to 120 characters.")],
+        validators=[DataRequired("Give the challenge a title."), Length(min=CHALLENGE_TITLE[0], max=CHALLENGE_TITLE[1],
+                    message=f"Use {CHALLENGE_TITLE[0]} to {CHALLENGE_TITLE[1]} characters.")],
         description="A question works well: “How might we …?”",
     )
     summary = StringField(
         "Summary",
         filters=[strip_filter],
-        validators=[DataRequired("Summarise the challenge in a sentence."), Length(max=300, message=TOO_LONG)],
+        validators=[DataRequired("Summarise the challenge in a sentence."), Length(max=CHALLENGE_SUMMARY_MAX, message=TOO_LONG)],
         description="One or two sentences shown in lists.",
     )
     problem = TextAreaField(

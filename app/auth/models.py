@@ -7,12 +7,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
 from app.extensions import db
+from app.limits import DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
 from app.tags import Tag
-
-USERNAME_MAX = 30
-EMAIL_MAX = 254
-DISPLAY_NAME_MAX = 60
-BIO_MAX = 1000
 
 user_skills = Table(
     "user_skills",

@@ -6,13 +6,13 @@ from sqlalchemy import func, or_, select
 
 from app import clock, jobs, signals
 from app.auth import jobs as auth_jobs
-from app.auth.models import USERNAME_MAX, User
+from app.auth.models import User
 from app.auth.passwords import password_problem
 from app.extensions import db
+from app.limits import USERNAME_MAX, USERNAME_MIN
 from app.mail import send_mail
 from app.tags import tags_named
 
-USERNAME_MIN = 3
 _USERNAME_PATTERN = re.compile(r"^\w[\w.-]*$")
 
 

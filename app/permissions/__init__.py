@@ -11,15 +11,12 @@ content stays hidden everywhere.
 A feature with rules of its own adds a module beside this one and one
 `from app.permissions.<feature> import *` line at the end of this file.
 """
-from datetime import timedelta
-
 from flask import g, has_request_context
 from sqlalchemy import false, or_, select, true
 
 from app import clock
+from app.limits import COMMENT_EDIT_WINDOW, IDEA_EDIT_SUPPORTER_LIMIT
 
-IDEA_EDIT_SUPPORTER_LIMIT = 100
-COMMENT_EDIT_WINDOW = timedelta(minutes=10)
 COMMENT_PHASES = ("submission", "voting", "review", "results")
 PUBLIC_COMMENT_STATUSES = ("published", "deleted")
 NOT_ALLOWED = "You are not allowed to do that."
