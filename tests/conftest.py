@@ -108,7 +108,7 @@ def client(app, session):
 
 def login(client, user):
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
+        flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
     return client
 
