@@ -38,7 +38,7 @@ def can_manage_roles(user):
 
 
 def can_edit_profile(user, profile_owner):
-    return _member(user) and user.id == profile_owner.id
+    return active_member(user) and user.id == profile_owner.id
 
 
 # Challenges
