@@ -2,9 +2,8 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import recovery
+from app.auth import recovery, services
 from app.auth.account_forms import PasswordChangeForm, ResetForm, ResetRequestForm
-from app.auth import services
 from app.auth.services import AccountError, username_key
 from app.extensions import db, limiter
 from app.request_info import client_address

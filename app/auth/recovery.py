@@ -4,8 +4,8 @@ Services flush; the caller commits. Reset links are signed tokens naming the
 account and its session generation: using one bumps the generation, so a link
 works once, and any log-out or password change also retires links sent before.
 """
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import jobs
 from app.auth import jobs as auth_jobs

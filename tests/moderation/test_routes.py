@@ -208,7 +208,8 @@ def test_suspended_member_sees_why_and_until_when(client, session, moderator):
     standing = client.get("/my/moderation").get_data(as_text=True)
     assert "Your account is suspended until" in standing and "Spam links" in standing
     idea = IdeaFactory()
-    assert client.post(f"/flag/idea/{idea.id}", data={"reason": "spam"}).status_code == 422
+    refused = client.post(f"/flag/idea/{idea.id}", data={"reason": "spam"})
+    assert refused.status_code == 403 and "suspended until" in refused.get_data(as_text=True)
     login(client, moderator)
     client.post(f"/moderation/members/{member.username}/lift", data={})
     assert not member.is_suspended()
