@@ -212,6 +212,7 @@ def test_suspended_member_sees_why_and_until_when(client, session, moderator):
     assert refused.status_code == 403 and "suspended until" in refused.get_data(as_text=True)
     login(client, moderator)
     client.post(f"/moderation/members/{member.username}/lift", data={})
+    session.refresh(member)
     assert not member.is_suspended()
 
 
