@@ -105,7 +105,7 @@ def test_queue_shows_flags_history_and_sorts_by_flags(moderator_client, session,
         services.flag_item(UserFactory(display_name="Flagger"), item(loud), reason, "Rude words")
     body = moderator_client.get("/moderation/?sort=flags").get_data(as_text=True)
     assert body.index(loud.title) < body.index(calm.title)
-    assert "Offensive</strong> by Flagger: Rude words" in body
+    assert "Offensive</strong> by <bdi>Flagger</bdi>: Rude words" in body
     assert "Approved · rejected" in body
     oldest = moderator_client.get("/moderation/").get_data(as_text=True)
     assert oldest.index(calm.title) < oldest.index(loud.title)
