@@ -2,9 +2,9 @@
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
+from app import database
 from app.config import profile_from_env
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
@@ -23,6 +23,7 @@ def create_app(config=None):
     configure_database(app)
     configure_accounts(app)
     configure_security(app)
+    configure_listeners(app)
     configure_jobs(app)
     configure_blueprints(app)
     configure_templates(app)
@@ -51,7 +52,7 @@ def configure_settings(app, config):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite wants no pool pinging, and waits on a busy file instead of failing.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.sqlite_engine_options()
 
 
 def configure_database(app):
@@ -62,25 +63,7 @@ def configure_database(app):
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                _make_sqlite_transactional(engine)
-
-
-def _make_sqlite_transactional(engine):
-    """pysqlite's own BEGIN handling breaks SAVEPOINT; take over, as SQLAlchemy's docs advise."""
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, connection_record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+                database.configure_sqlite(engine)
 
 
 def configure_accounts(app):
@@ -112,11 +95,27 @@ def configure_security(app):
     app.before_request(refuse_writes_while_suspended)
 
 
+def configure_listeners(app):
+    """Every signal receiver, connected here and nowhere else (connecting twice is harmless)."""
+    import moderation.hooks
+    import search.hooks
+    import voting.hooks
+
+    voting.hooks.connect()
+    moderation.hooks.connect()
+    search.hooks.connect()
+
+
 def configure_jobs(app):
+    """Every periodic job, scheduled here and nowhere else; background jobs leave after each request."""
     import sys
 
+    import challenges.jobs
+    import voting.jobs
     from app import jobs, scheduler
-    from challenges import jobs as challenge_jobs  # noqa: F401  (registers periodic jobs)
+
+    challenges.jobs.schedule()
+    voting.jobs.schedule()
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
