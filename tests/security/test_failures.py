@@ -227,11 +227,11 @@ def test_the_moderation_log_csv_streams_after_the_request_session_is_gone(tmp_pa
     session_id = add_user(application, username="moe", is_moderator=True)
     with application.app_context():
         from app.auth.models import User
-        from moderation import services
+        from moderation.services import audit
 
         moderator = db.session.get(User, int(session_id.split(":")[0]))
         for number in range(3):
-            services.log(moderator, "approve", subject_id=moderator.id, note=f"note {number}")
+            audit.log(moderator, "approve", subject_id=moderator.id, note=f"note {number}")
         db.session.commit()
     response = as_user(application, session_id).get("/moderation/log.csv")
     assert response.status_code == 200
