@@ -85,13 +85,20 @@ def configure_accounts(app):
 
 
 def configure_security(app):
-    from app.security import add_security_headers, ensure_secret_key, refuse_writes_while_suspended, trust_proxies
+    from app.security import (
+        add_security_headers,
+        ensure_secret_key,
+        refuse_nul_in_address,
+        refuse_writes_while_suspended,
+        trust_proxies,
+    )
 
     ensure_secret_key(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(add_security_headers)
     trust_proxies(app)
+    app.before_request(refuse_nul_in_address)
     app.before_request(refuse_writes_while_suspended)
 
 

@@ -90,3 +90,18 @@ def refuse_writes_while_suspended():
 
         abort(403, SUSPENDED.format(until=clock.aware(current_user.suspended_until)))
     return None
+
+
+NUL_IN_ADDRESS = "This address holds a character no page can use (a NUL byte). Remove it and try again."
+
+
+def refuse_nul_in_address():
+    """PostgreSQL cannot compare text holding NUL: an address carrying one is a 400, not a 500.
+
+    Form fields refuse it beside the field (app.forms); the query string and the path have no field."""
+    from flask import abort, request
+
+    values = [*request.args.keys(), *request.args.values(),
+              *(v for v in (request.view_args or {}).values() if isinstance(v, str))]
+    if any("\x00" in value for value in values):
+        abort(400, NUL_IN_ADDRESS)

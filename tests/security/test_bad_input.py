@@ -137,3 +137,10 @@ def test_names_are_isolated_beside_other_text(client, session):
     assert '<h1 dir="auto">' in page
     profile = client.get(f"/users/{author.username}").get_data(as_text=True)
     assert f'<h1 dir="auto"><bdi>{author.display_name}</bdi></h1>' in profile
+
+
+@pytest.mark.parametrize("path", ["/challenges?tag=%00", "/search?q=a%00b", "/users/a%00b", "/challenges?%00=1",
+                                  "/moderation/log?member=%00"])
+def test_a_nul_byte_in_the_address_is_a_400_on_every_database(admin_client, path):
+    response = admin_client.get(path)
+    assert response.status_code == 400 and "NUL byte" in response.get_data(as_text=True)
