@@ -76,7 +76,27 @@ def id_arg(value):
     return bounded_int(value, minimum=1)
 
 
-class BoundedIntegerField(IntegerField):
+class _ParsedOnce:
+    """A field whose typed text is parsed once; what cannot be parsed is `message`, beside the field."""
+
+    def parse(self, text):
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.unparsable = False
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            try:
+                self.data = self.parse(valuelist[0])
+            except ValueError:
+                self.unparsable = True
+
+    def pre_validate(self, form):
+        if getattr(self, "unparsable", False):
+            raise StopValidation(self.message)
+
+
+class BoundedIntegerField(_ParsedOnce, IntegerField):
     """A whole number between `minimum` and `maximum`, with a message saying so for anything else.
 
     Empty is None (add DataRequired/InputRequired to insist). Used for every number
@@ -85,44 +105,20 @@ class BoundedIntegerField(IntegerField):
     def __init__(self, label=None, validators=None, minimum=1, maximum=INT_MAX, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.minimum, self.maximum = minimum, maximum
-        self.range_message = message or f"Give a whole number from {minimum:,} to {maximum:,}."
+        self.message = message or f"Give a whole number from {minimum:,} to {maximum:,}."
 
-    def process_formdata(self, valuelist):
-        self.invalid_number = False
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = bounded_int(valuelist[0], self.minimum, self.maximum)
-        except ValueError:
-            self.data = None
-            self.invalid_number = True
-
-    def pre_validate(self, form):
-        if getattr(self, "invalid_number", False):
-            raise StopValidation(self.range_message)
+    def parse(self, text):
+        return bounded_int(text, self.minimum, self.maximum)
 
 
-class IdSelectField(SelectField):
+class IdSelectField(_ParsedOnce, SelectField):
     """A choice of row (an idea to build on): the submitted id, or None for "none"; garbage is a message."""
 
     def __init__(self, label=None, validators=None, message="Choose one from the list.", **kwargs):
         kwargs.setdefault("coerce", int)
         kwargs.setdefault("validate_choice", False)
         super().__init__(label, validators, **kwargs)
-        self.choice_message = message
+        self.message = message
 
-    def process_formdata(self, valuelist):
-        self.invalid_choice = False
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = bounded_int(valuelist[0], 0, INT_MAX) or None
-        except ValueError:
-            self.data = None
-            self.invalid_choice = True
-
-    def pre_validate(self, form):
-        if getattr(self, "invalid_choice", False):
-            raise StopValidation(self.choice_message)
+    def parse(self, text):
+        return bounded_int(text, 0, INT_MAX) or None

@@ -1,9 +1,9 @@
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from app.auth.models import EMAIL_MAX
+from app.auth.forms import LoginForm
 from app.auth.passwords import PASSWORD_MAX
-from app.forms import KindlingForm, strip_filter
+from app.forms import KindlingForm
 
 TOO_LONG = "Use at most %(max)d characters."
 
@@ -21,11 +21,7 @@ class PasswordChangeForm(KindlingForm):
 
 
 class ResetRequestForm(KindlingForm):
-    login = StringField(
-        "Username or e-mail",
-        filters=[strip_filter],
-        validators=[DataRequired("Enter your username or e-mail."), Length(max=EMAIL_MAX, message=TOO_LONG)],
-    )
+    login = LoginForm.login
 
 
 class ResetForm(KindlingForm):

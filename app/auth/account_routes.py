@@ -2,8 +2,9 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import recovery, services
+from app.auth import recovery
 from app.auth.account_forms import PasswordChangeForm, ResetForm, ResetRequestForm
+from app.auth.routes import end_every_session
 from app.auth.services import AccountError, username_key
 from app.extensions import db, limiter
 from app.request_info import client_address
@@ -48,10 +49,7 @@ def change_password():
 @bp.post("/account/logout-everywhere")
 @login_required
 def logout_everywhere():
-    services.end_sessions(current_user)
-    db.session.commit()
-    session.clear()
-    logout_user()  # after clear(): logout_user marks the remember-me cookie for deletion in the session
+    end_every_session()
     flash("You are logged out on every device.", "info")
     return redirect(url_for("auth.login"))
 

@@ -90,14 +90,18 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-@bp.route("/logout", methods=["POST"])
-def logout():
+def end_every_session():
+    """Log out here, and make every copy of this account's session and remember-me cookies useless."""
     if current_user.is_authenticated:
-        # A copied session or remember-me cookie must stop working too, not only this browser's.
         services.end_sessions(current_user)
         db.session.commit()
     session.clear()
     logout_user()  # after clear(): it marks the remember-me cookie for deletion in the session
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    end_every_session()
     flash("You are logged out.", "info")
     return redirect(url_for("challenges.home"))
 
