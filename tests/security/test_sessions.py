@@ -116,3 +116,19 @@ def test_a_suspended_member_cannot_edit_their_profile_but_can_read_and_appeal(ap
     assert member_client.get(f"/users/{member.username}/edit").status_code == 403
     # Securing the account stays possible.
     assert member_client.post("/logout").status_code == 302
+
+
+def test_account_and_reset_pages_run_a_fixed_number_of_queries(app, client, session, count_queries):
+    user = UserFactory()
+    log_in(client, user)
+    client.get("/account")
+    with count_queries as counted:
+        assert client.get("/account").status_code == 200
+    assert counted.count == ACCOUNT_PAGE_QUERIES, counted.statements
+    visitor = app.test_client()
+    with count_queries as counted:
+        assert visitor.get("/password/reset").status_code == 200
+    assert counted.count == 0, counted.statements
+
+
+ACCOUNT_PAGE_QUERIES = 1  # the page itself reads nothing: only what the layout needs
