@@ -73,6 +73,8 @@ WRITES_ALLOWED_WHILE_SUSPENDED = {
     "auth.logout",
     "account.logout_everywhere",
     "account.change_password",
+    "account.request_reset",
+    "account.reset",
     "moderation_member.appeal",
 }
 SUSPENDED = "Your account is suspended until {until:%Y-%m-%d %H:%M} UTC, so you can read and appeal but not change anything."

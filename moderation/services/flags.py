@@ -54,7 +54,7 @@ def flag_item(user, item, reason, note=""):
 
 
 def appeal(user, item, message):
-    if not (permissions.active_member(user) and user.id == item.author_id):
+    if not permissions.can_appeal(user, item.author_id):
         raise PermissionError("Only the author may appeal.")
     if item.status != "rejected":
         raise ModerationError("Only a rejected contribution can be appealed.")

@@ -114,7 +114,15 @@ def test_a_suspended_member_cannot_edit_their_profile_but_can_read_and_appeal(ap
     db.session.refresh(member)
     assert member.bio == "Before" and member.display_name != "Spammer"
     assert member_client.get(f"/users/{member.username}/edit").status_code == 403
-    # Securing the account stays possible.
+    # Appealing a decision stays possible, and so does securing the account.
+    from moderation.services import decisions
+    from tests.factories import IdeaFactory
+    from tests.moderation.conftest import item
+
+    idea = IdeaFactory(author=member, status="pending", published_at=None)
+    decisions.decide(UserFactory(is_moderator=True), item(idea), "reject", reason="off_topic", note="Not food.")
+    appeal = member_client.post(f"/appeal/idea/{idea.id}", data={"message": "It is about food gardens in parks."})
+    assert appeal.status_code in (302, 303)
     assert member_client.post("/logout").status_code == 302
 
 
