@@ -168,6 +168,11 @@ def test_sharp_values_in_every_form_never_answer_5xx(app, client, world, who, er
     check(fuzz(client, forms, SHARP))
 
 
+# Query strings carry numbers, filters and search text: the values that differ in how they break those.
+QUERY_VALUES = ["", "0", "-1", "99999999999999999999", "1" * 400, "1e308", "NaN", "\x00", "\u202eevil",
+                b"\xff\xfe\xfd", "x" * 10_000, "<script>alert(1)</script>", "NEL \x85 line"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("who", ["admin", "member"])
 def test_hostile_values_in_every_form_and_query_parameter_never_answer_5xx(app, client, world, who,
@@ -175,12 +180,13 @@ def test_hostile_values_in_every_form_and_query_parameter_never_answer_5xx(app, 
     login(client, world[who])
     forms = discover(client, page_urls(app, world["arguments"]))
     failures = fuzz(client, forms, HOSTILE)
-    for url in page_urls(app, world["arguments"]):
-        for value in HOSTILE:
-            encoded = urlencode({name: value for name in QUERY_NAMES})
-            response = client.get(f"{url}?{encoded}")
-            if response.status_code >= 500:
-                failures.append(f"GET {url}?<every parameter>={value!r:.60} -> {response.status_code}")
+    if who == "admin":  # the admin reaches every page a member does, and more
+        for url in page_urls(app, world["arguments"]):
+            for value in QUERY_VALUES:
+                encoded = urlencode({name: value for name in QUERY_NAMES})
+                response = client.get(f"{url}?{encoded}")
+                if response.status_code >= 500:
+                    failures.append(f"GET {url}?<every parameter>={value!r:.60} -> {response.status_code}")
     check(failures)
 
 
