@@ -75,7 +75,7 @@ WRITES_ALLOWED_WHILE_SUSPENDED = {
     "account.change_password",
     "account.request_reset",
     "account.reset",
-    "moderation_member.appeal",
+    "moderation_people.appeal",
 }
 SUSPENDED = "Your account is suspended until {until:%Y-%m-%d %H:%M} UTC, so you can read and appeal but not change anything."
 
