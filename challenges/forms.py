@@ -1,8 +1,9 @@
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from app.auth.forms import TOO_LONG, TagListField
-from app.forms import KindlingForm, strip_filter
+from app.forms import BoundedIntegerField, IdSelectField, KindlingForm, strip_filter
 from app.limits import (
     CHALLENGE_SUMMARY_MAX,
     CHALLENGE_TAG_LIMIT,
@@ -81,8 +82,8 @@ class IdeaForm(KindlingForm):
         description="Markdown: **bold**, *italic*, lists, [links](https://example.org).",
     )
     tags = TagListField("Tags", limit=IDEA_TAG_LIMIT, description=f"Comma-separated, up to {IDEA_TAG_LIMIT}.")
-    builds_on = SelectField("Builds on", coerce=int, choices={}, validate_choice=False,
-                            description="Optional: the idea in this challenge that yours extends.")
+    builds_on = IdSelectField("Builds on", choices={}, message="Choose an idea from the list, or none.",
+                              description="Optional: the idea in this challenge that yours extends.")
     accept_norms = BooleanField("I have read and accept this challenge’s norms")
 
 
@@ -99,7 +100,7 @@ class CommentForm(KindlingForm):
         validators=[DataRequired("Write something first."),
                     Length(max=COMMENT_MAX, message=f"Keep comments under {COMMENT_MAX:,} characters.")],
     )
-    parent_id = HiddenField()
+    parent_id = BoundedIntegerField(widget=HiddenInput(), message="The comment you reply to does not exist.")
     accept_norms = BooleanField("I have read and accept this challenge’s norms")
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app import clock, permissions
 from app.extensions import db, htmx
-from app.forms import int_arg
+from app.forms import id_arg, int_arg
 from app.routing import hx_target, vary_on_htmx
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
 from challenges.loading import visible_challenge, visible_idea
@@ -291,8 +291,8 @@ def new_idea(slug):
     challenge = visible_challenge(slug)
     form = IdeaForm()
     _builds_on_choices(form, challenge)
-    if request.method == "GET" and request.args.get("builds_on", type=int_arg):
-        form.builds_on.data = request.args.get("builds_on", type=int_arg)
+    if request.method == "GET" and request.args.get("builds_on", type=id_arg):
+        form.builds_on.data = request.args.get("builds_on", type=id_arg)
     accepted = screening.has_accepted_norms(current_user, challenge)
     if form.validate_on_submit():
         try:
@@ -395,7 +395,7 @@ def post_comment(idea_id):
     idea = visible_idea(idea_id)
     challenge = idea.challenge
     form = CommentForm()
-    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdecimal() else None
+    parent_id = form.parent_id.data  # None, or a number a row id can be (anything else is a form error)
     comment = None
     if form.validate_on_submit():
         try:

@@ -332,8 +332,7 @@ def can_appeal(user, item_author_id, item_status):
     """The author of a rejected contribution may appeal (once: the service checks the record)."""
     if not (is_signed_in(user) and user.id == item_author_id):
         return refuse("Only the author may appeal.")
-    if not (decision := can_contribute(user)):
-        return decision
+    # Suspended or not: suspension leaves reading and appealing (issue 14, item 6).
     return verdict(item_status == "rejected", "Only a rejected contribution can be appealed.", 422)
 
 

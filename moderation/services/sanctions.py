@@ -30,6 +30,7 @@ def suspend(actor, member, days, reason):
     before = {"suspended_until": _iso(member.suspended_until), "reason": member.suspension_reason}
     member.suspended_until = clock.now() + timedelta(days=days)
     member.suspension_reason = reason
+    member.end_sessions()  # whatever session was taken over ends now
     db.session.flush()
     notify([member.id], f"Your account is suspended until {member.suspended_until:%Y-%m-%d %H:%M} UTC: {reason}")
     return log(actor, "suspend", subject_id=member.id, reason=f"{days}d", note=reason, before=before,
