@@ -15,3 +15,5 @@ from challenges.models import (  # noqa: F401
     challenge_tags,
     idea_tags,
 )
+# Hold-ups
+import challenges.holdups.models  # noqa: F401,E402
