@@ -347,9 +347,10 @@ def load_board(viewer, challenge, holdup, staff=False):
     notes = list(db.session.scalars(
         select(Note).options(joinedload(Note.author))
         .where(Note.challenge_id == challenge.id, Note.status.in_(visible))
-        .order_by(Note.dots.desc(), Note.created_at)))
+        .order_by(Note.dots.desc(), Note.created_at).execution_options(populate_existing=True)))
     clusters = list(db.session.scalars(select(Cluster).where(Cluster.challenge_id == challenge.id)
-                                       .order_by(Cluster.dots.desc(), Cluster.created_at)))
+                                       .order_by(Cluster.dots.desc(), Cluster.created_at)
+                                       .execution_options(populate_existing=True)))
     actions = list(db.session.scalars(select(Action).options(joinedload(Action.who))
                                       .where(Action.challenge_id == challenge.id)
                                       .order_by(Action.due_on, Action.id)))
