@@ -111,6 +111,17 @@ def configure_blueprints(app):
     app.url_map.converters["int"] = BoundedInt
     for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
         app.register_blueprint(blueprint)
+    configure_holdups(app)
+
+
+def configure_holdups(app):
+    """Hold-ups: pages, receivers, periodic jobs."""
+    from challenges.holdups import hooks, jobs
+    from challenges.holdups.routes import bp
+
+    app.register_blueprint(bp)
+    hooks.connect()  # blinker keeps one connection per receiver, whatever the number of apps
+    jobs.schedule()
 
 
 class BoundedInt(IntegerConverter):

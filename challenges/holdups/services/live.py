@@ -6,7 +6,7 @@ moved and changes nothing.
 """
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app import clock, permissions, signals
 from app.extensions import db
@@ -70,6 +70,10 @@ def _open_step(actor, challenge, holdup, step, now):
 def close_vote(actor, challenge, holdup, now=None):
     """Close the dot-vote: totals show from now on."""
     _console(actor, challenge, holdup)
+    return _close_round(challenge, holdup, now)
+
+
+def _close_round(challenge, holdup, now=None):
     round_ = db.session.get(DotRound, holdup.dot_round_id) if holdup.dot_round_id else None
     if round_ is None:
         raise HoldupError("The dot-vote has not started yet.")
@@ -128,7 +132,7 @@ def move(actor, challenge, holdup, from_step, direction):
     _close_step(holdup, leaving, now)
     _refresh(holdup)
     if leaving.kind == "dotvote" and direction > 0 and holdup.dot_round_id:
-        close_vote(actor, challenge, holdup, now)
+        _close_round(challenge, holdup, now)
     _open_step(actor, challenge, holdup, steps[target - 1], now)
     db.session.flush()
     return True
@@ -174,11 +178,15 @@ def resume(actor, challenge, holdup):
 
 def end_session(actor, challenge, holdup):
     """The board becomes read-only and the report is ready."""
-    from challenges.holdups.services.registration import participant_ids
-
     _console(actor, challenge, holdup)
     if holdup.status == "scheduled":
         raise HoldupError("Start the session first.")
+    return _finish(challenge, holdup)
+
+
+def _finish(challenge, holdup):
+    from challenges.holdups.services.registration import participant_ids
+
     steps = agenda(challenge.id)
     before = (holdup.status, holdup.step_started_at, holdup.paused_at, holdup.current_step)
     now = clock.now()
@@ -190,12 +198,31 @@ def end_session(actor, challenge, holdup):
     if 1 <= position <= len(steps):
         _close_step(holdup, steps[position - 1], now)
     _refresh(holdup)
-    round_ = db.session.get(DotRound, holdup.dot_round_id) if holdup.dot_round_id else None
+    round_ = dot_round(holdup)
     if round_ is not None and round_.is_open:
-        close_vote(actor, challenge, holdup, now)
+        _close_round(challenge, holdup, now)
     db.session.flush()
     signals.holdup_report_ready.send(holdup, challenge_id=challenge.id, user_ids=participant_ids(challenge.id))
     return True
+
+
+FORGOTTEN_AFTER = timedelta(hours=6)
+
+
+def end_forgotten_sessions(now=None):
+    """Sessions still running six hours after their planned end are ended, so their report is ready."""
+    from challenges.models import Challenge
+
+    now = now or clock.now()
+    running = db.session.execute(select(Challenge, Holdup).join(Holdup, Holdup.challenge_id == Challenge.id)
+                                 .where(Holdup.status.in_(("live", "paused")))).all()
+    ended = []
+    for challenge, holdup in running:
+        planned_end = clock.aware(holdup.starts_at) + timedelta(minutes=holdup.duration_minutes)
+        if now - max(planned_end, clock.aware(holdup.started_at) or planned_end) > FORGOTTEN_AFTER \
+                and _finish(challenge, holdup):
+            ended.append(challenge.id)
+    return ended
 
 
 def step_by_id(challenge_id, step_id):

@@ -69,11 +69,14 @@ def report_markdown(report, local):
     return "\n".join(lines) + "\n"
 
 
+def _may_promote(actor, challenge, holdup):
+    require(permissions.can_promote_to_ideas(actor, challenge, holdup),
+            "Only the facilitator promotes notes to ideas, once the session has ended.")
+
+
 def _promote(actor, challenge, holdup, author, title, description):
     from challenges import services as challenge_services
 
-    require(permissions.can_promote_to_ideas(actor, challenge, holdup),
-            "Only the facilitator promotes notes to ideas, once the session has ended.")
     title = title.strip()
     if len(title) < 10:
         title = f"Hold-up idea: {title}"
@@ -87,6 +90,7 @@ def _promote(actor, challenge, holdup, author, title, description):
 
 def promote_note(actor, challenge, holdup, note):
     """The note becomes an idea of the challenge, its author credited; moderation rules apply."""
+    _may_promote(actor, challenge, holdup)
     if note.challenge_id != challenge.id or note.status != "published":
         raise HoldupError("That note is not on this board.")
     if note.idea_id:
@@ -103,6 +107,7 @@ def promote_note(actor, challenge, holdup, note):
 
 def promote_cluster(actor, challenge, holdup, cluster):
     """A cluster becomes one idea, by the facilitator, listing its notes and their authors."""
+    _may_promote(actor, challenge, holdup)
     if cluster.challenge_id != challenge.id:
         raise HoldupError("That cluster is not on this board.")
     if cluster.idea_id:
