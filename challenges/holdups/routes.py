@@ -12,41 +12,28 @@ from flask import (
     abort,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from app import clock, permissions
-from app.extensions import db, htmx
+from app.extensions import db
 from challenges import services as challenge_services
 from challenges.forms import EmptyForm
 from challenges.holdups.forms import (
-    ActionForm,
-    ClusterForm,
-    ConsoleForm,
     CreditForm,
-    DotForm,
-    FollowUpForm,
     HoldupForm,
     MessageForm,
-    MoveForm,
-    NoteForm,
-    QuestionForm,
     RegisterForm,
     StepForm,
     TimeZoneForm,
 )
-from challenges.holdups.models import Action, Cluster, Holdup, Note, Question
-from challenges.holdups.services import HoldupError, board, live, registration, report, setup, zones
+from challenges.holdups.services import HoldupError, live, registration, report, setup, zones
 from challenges.holdups.services.common import get_holdup, registration_of
-from challenges.models import Challenge
 
 bp = Blueprint("holdups", __name__)
 
