@@ -46,6 +46,14 @@ def _viewer(challenge, holdup):
     return mine
 
 
+def _own_ids(form, prefix):
+    """Several forms share the board: give their fields distinct ids (labels follow), names unchanged."""
+    for item in form:
+        if item.type not in ("CSRFTokenField", "HiddenField"):
+            item.id = item.label.field_id = f"{prefix}-{item.name}"
+    return form
+
+
 def _live_context(challenge, holdup, mine, **forms):
     facilitator = permissions.can_facilitate(current_user, challenge, holdup)
     staff = facilitator or permissions.can_moderate(current_user, challenge.id)
@@ -68,11 +76,12 @@ def _live_context(challenge, holdup, mine, **forms):
         ends_at_ms=int(ends_at.timestamp() * 1000) if ends_at else None,
         server_now_ms=int(clock.now().timestamp() * 1000),
         poll_seconds=POLL_SECONDS,
-        note_form=forms.get("note_form") or NoteForm(formdata=None),
-        question_form=forms.get("question_form") or QuestionForm(formdata=None),
-        cluster_form=forms.get("cluster_form") or ClusterForm(formdata=None),
-        console_form=forms.get("console_form") or ConsoleForm(formdata=None, from_step=holdup.current_step),
-        action_form=action_form, move_form=move_form, dot_form=DotForm(formdata=None), empty_form=EmptyForm(),
+        note_form=_own_ids(forms.get("note_form") or NoteForm(formdata=None), "note"),
+        question_form=_own_ids(forms.get("question_form") or QuestionForm(formdata=None), "question"),
+        cluster_form=_own_ids(forms.get("cluster_form") or ClusterForm(formdata=None), "cluster"),
+        console_form=_own_ids(forms.get("console_form") or ConsoleForm(formdata=None, from_step=holdup.current_step),
+                              "console"),
+        action_form=_own_ids(action_form, "action"), move_form=move_form, dot_form=DotForm(formdata=None), empty_form=EmptyForm(),
         console_error=forms.get("console_error"), board_error=forms.get("board_error"),
     )
 
