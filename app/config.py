@@ -41,6 +41,8 @@ class Config:
     SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
     # A new member posts at most once per this many seconds (0: no limit).
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
+    # Hold-ups: a participant posts at most one sticky note per this many seconds (0: no limit).
+    HOLDUP_NOTE_PACE_SECONDS = int(_env("HOLDUP_NOTE_PACE_SECONDS", "10"))
     LOGIN_FAILURES_PER_MINUTE = 10
     REGISTRATIONS_PER_HOUR = 20
 
