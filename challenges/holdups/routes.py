@@ -57,13 +57,17 @@ def _holdup(slug):
 
 
 def _refusals_as_403(view):
+    """A service's PermissionError is a 403 page that says why."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
+        from app.errors import render_error
+
         try:
             return view(*args, **kwargs)
-        except PermissionError:
+        except PermissionError as refusal:
             db.session.rollback()
-            abort(403)
+            return render_error(403, str(refusal) or None)
 
     return wrapper
 

@@ -85,6 +85,9 @@ def test_live_board_follows_the_facilitator_and_other_participants(browser, live
             expect(facil.locator("#step-heading")).to_have_text(expected)
             expect(pia.locator("#step-heading")).to_have_text(expected, timeout=WITHIN)
 
+        # The participant starts typing; the board changes under them and keeps their text.
+        pia.get_by_label("Your note").fill("A shared fridge in the hall")
+
         # Without JavaScript: the form posts and redirects back to the board.
         nojs.goto(live)
         expect(nojs.locator("#step-heading")).to_have_text("Diverge")
@@ -92,6 +95,7 @@ def test_live_board_follows_the_facilitator_and_other_participants(browser, live
         nojs.get_by_role("button", name="Post the note").click()
         expect(nojs.locator(".notes")).to_contain_text("Bread boxes at the school gate")
         expect(pia.locator(".notes")).to_contain_text("Bread boxes at the school gate", timeout=WITHIN)
+        expect(pia.get_by_label("Your note")).to_have_value("A shared fridge in the hall")
 
         # Bad input is refused beside the field, the text kept (no JavaScript).
         nojs.get_by_label("Your note").fill("x" * 300)
@@ -100,9 +104,10 @@ def test_live_board_follows_the_facilitator_and_other_participants(browser, live
         expect(nojs.get_by_label("Your note")).to_have_value("x" * 300)
 
         # With JavaScript, a boosted form: the participant's own note appears, the facilitator sees it.
-        pia.get_by_label("Your note").fill("A shared fridge in the hall")
         pia.get_by_role("button", name="Post the note").click()
         expect(pia.locator(".notes")).to_contain_text("A shared fridge in the hall")
+        expect(pia.locator(".site-header")).to_have_count(1)  # the page was swapped whole, not nested
+        expect(pia.get_by_label("Your note")).to_have_value("")
         expect(facil.locator(".notes")).to_contain_text("A shared fridge in the hall", timeout=WITHIN)
 
         facil.get_by_role("button", name="End the session").click()

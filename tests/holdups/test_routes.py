@@ -121,8 +121,9 @@ def test_the_console_and_bad_input_on_the_board(app, session):
     assert early.status_code == 422
     text = early.get_data(as_text=True)
     assert "Notes are posted during the diverge step (now: Pitch)" in text and "Too early</textarea>" in text
-    assert member.post(f"/challenges/{challenge.slug}/live/console",
-                       data={"action": "next", "from_step": "1"}).status_code == 403
+    refused = member.post(f"/challenges/{challenge.slug}/live/console", data={"action": "next", "from_step": "1"})
+    assert refused.status_code == 403
+    assert "Only the facilitator moves the session along." in refused.get_data(as_text=True)
     _to_step(facilitator, challenge, 3)
     twice = facilitator.post(f"/challenges/{challenge.slug}/live/console", data={"action": "next", "from_step": "2"})
     assert twice.status_code == 303
@@ -137,7 +138,8 @@ def test_the_console_and_bad_input_on_the_board(app, session):
     response = visitor.post(f"/challenges/{challenge.slug}/live/notes", data={"body": "hi"})
     assert response.status_code == 302 and "/login" in response.location
     watcher = as_user(app, UserFactory())
-    assert watcher.post(f"/challenges/{challenge.slug}/live/notes", data={"body": "hi"}).status_code == 403
+    refused = watcher.post(f"/challenges/{challenge.slug}/live/notes", data={"body": "hi"})
+    assert refused.status_code == 403 and "Only registered participants write on the board" in refused.get_data(as_text=True)
     board = visitor.get(f"/challenges/{challenge.slug}/live").get_data(as_text=True)
     assert "Shared fridge" in board and "Post the note" not in board
     assert session.query(Note).count() == 1

@@ -22,11 +22,43 @@
     }
   });
 
+  // What someone is typing survives a poll that brings a changed board
+  // (a posted form, by contrast, comes back empty).
+  var typing = null;
+  var FIELDS = "textarea[id], input[id]:not([type=hidden]):not([type=submit])";
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 304) {
       event.detail.shouldSwap = false;
       event.detail.isError = false;
+      return;
     }
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    typing = null;
+    if (target && target.id === "board" && config && config.verb === "get") {
+      typing = [];
+      target.querySelectorAll(FIELDS).forEach(function (field) {
+        if (field.value) {
+          typing.push({id: field.id, value: field.value, focused: document.activeElement === field,
+                       start: field.selectionStart, end: field.selectionEnd});
+        }
+      });
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!typing) { return; }
+    typing.forEach(function (kept) {
+      var field = document.getElementById(kept.id);
+      if (!field || field.value) { return; }
+      field.value = kept.value;
+      if (kept.focused) {
+        field.focus();
+        try { field.setSelectionRange(kept.start, kept.end); } catch (error) { /* not a text field */ }
+      }
+    });
+    typing = null;
   });
 
   function format(seconds) {
