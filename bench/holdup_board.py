@@ -59,8 +59,8 @@ def seed(app):
     """One hold-up started and at its diverge step, 50 registered participants. Returns slug, owner, participants."""
     from app.auth import services as accounts
     from app.extensions import db
-    from challenges import services as challenges
     from challenges.holdups.services import live, registration, setup
+    from challenges.services import challenges
 
     with app.app_context():
         owner = accounts.register_user("facilitator", "facilitator@example.org", "bench-password-12345")

@@ -4,9 +4,9 @@ from datetime import time, timedelta
 from app import clock
 from app.auth import services as auth
 from app.demo import DEMO_PASSWORD
-from challenges import services as challenges
 from challenges.holdups.services import board, live, registration, report, setup
 from challenges.holdups.services.common import registration_of
+from challenges.services import challenges
 
 NORMS = """- Listen first, then build on what others say.
 - One idea per note; short is good.

@@ -215,7 +215,8 @@ def ask(slug):
 @login_required
 @_refusals_as_403
 def post_note(slug):
-    return _write(slug, NoteForm, "note_form", lambda c, h, r, f: board.post_note(current_user, c, h, r, f.body.data))
+    return _write(slug, NoteForm, "note_form", lambda c, h, r, f: board.post_note(
+        current_user, c, h, r, f.body.data, paced=True))
 
 
 @bp.post("/challenges/<slug>/live/clusters")

@@ -22,7 +22,6 @@ from markupsafe import Markup, escape
 
 from app import clock, permissions
 from app.extensions import db
-from challenges import services as challenge_services
 from challenges.forms import EmptyForm
 from challenges.holdups.forms import (
     CreditForm,
@@ -34,6 +33,7 @@ from challenges.holdups.forms import (
 )
 from challenges.holdups.services import HoldupError, live, registration, report, setup, zones
 from challenges.holdups.services.common import get_holdup, registration_of
+from challenges.services import listings, screening
 
 bp = Blueprint("holdups", __name__)
 
@@ -42,7 +42,7 @@ bp = Blueprint("holdups", __name__)
 
 
 def _challenge(slug):
-    challenge = challenge_services.get_challenge(slug)
+    challenge = listings.get_challenge(slug)
     if challenge is None or challenge.format != "holdup" or not permissions.can_view_challenge(current_user, challenge):
         abort(404)
     return challenge
@@ -121,7 +121,7 @@ def holdup_panel(challenge):
         "can_manage": permissions.can_manage_holdup(current_user, challenge),
         "can_see_place": permissions.can_see_place(current_user, challenge, holdup, mine),
         "can_view_board": permissions.can_view_board(current_user, challenge, holdup, mine),
-        "accepted_norms": challenge_services.has_accepted_norms(current_user, challenge)
+        "accepted_norms": screening.has_accepted_norms(current_user, challenge)
         if current_user.is_authenticated else False,
         "messages": registration.messages_for(current_user, challenge, mine) if current_user.is_authenticated else [],
         "steps": setup.agenda(challenge.id),

@@ -28,6 +28,6 @@ def holdup_pair(session):
 
 
 def accept(user, challenge):
-    from challenges import services as challenge_services
+    from challenges.services.screening import accept_norms
 
-    challenge_services.accept_norms(user, challenge)
+    accept_norms(user, challenge)

@@ -78,9 +78,9 @@ def test_pace_limits_notes(session_at, app, monkeypatch):
     challenge, holdup, people, go_to = session_at
     go_to("diverge")
     monkeypatch.setitem(app.config, "HOLDUP_NOTE_PACE_SECONDS", 10)
-    board.post_note(people[0], challenge, holdup, _reg(people[0], challenge), "first")
+    board.post_note(people[0], challenge, holdup, _reg(people[0], challenge), "first", paced=True)
     with pytest.raises(HoldupError, match="wait"):
-        board.post_note(people[0], challenge, holdup, _reg(people[0], challenge), "second")
+        board.post_note(people[0], challenge, holdup, _reg(people[0], challenge), "second", paced=True)
 
 
 def test_clusters_moves_undo_dots_hidden_until_closed_and_actions(session_at):

@@ -37,7 +37,7 @@ def waitlist_position(registration):
 
 def register(user, challenge, holdup, *, credited=True, accept_norms=False):
     """Take a seat, or a place on the waitlist past capacity. Returns the registration."""
-    from challenges import services as challenge_services
+    from challenges.services import screening
 
     require(permissions.can_register(user, challenge), "Log in with an active account to register.")
     if user.id == holdup.facilitator_id:
@@ -45,8 +45,8 @@ def register(user, challenge, holdup, *, credited=True, accept_norms=False):
     if registration_closed(holdup):
         raise HoldupError("Registration closed when the session started.")
     if accept_norms:
-        challenge_services.accept_norms(user, challenge)
-    elif not challenge_services.has_accepted_norms(user, challenge):
+        screening.accept_norms(user, challenge)
+    elif not screening.has_accepted_norms(user, challenge):
         raise HoldupError("Read and accept the norms to register.", "accept_norms")
     holdup = lock_holdup(challenge.id)
     registration = registration_of(user, challenge.id)

@@ -75,16 +75,17 @@ def _may_promote(actor, challenge, holdup):
 
 
 def _promote(actor, challenge, holdup, author, title, description):
-    from challenges import services as challenge_services
+    from challenges.services.errors import ChallengeError
+    from challenges.services.ideas import submit_idea
 
     title = title.strip()
     if len(title) < 10:
         title = f"Hold-up idea: {title}"
     title = title[:117] + "…" if len(title) > 120 else title
     try:
-        return challenge_services.submit_idea(author, challenge, title=title, description=description,
+        return submit_idea(author, challenge, title=title, description=description,
                                               accept_norms=True)
-    except challenge_services.ChallengeError as error:
+    except ChallengeError as error:
         raise HoldupError(error.message) from error
 
 
