@@ -210,3 +210,39 @@ def test_dots_hidden_until_closed_then_report_markdown_promotion_and_follow_up(a
     assert empty.status_code == 422 and "Write the follow-up first" in empty.get_data(as_text=True)
     facilitator.post(f"/challenges/{challenge.slug}/report/follow-up", data={"follow_up": "We built the fridge."})
     assert "We built the fridge." in member.get(f"/users/{participant.username}").get_data(as_text=True)
+
+
+def test_board_and_report_run_a_fixed_number_of_queries(app, session, count_queries):
+    from challenges.holdups.services import board
+
+    challenge, holdup = make_holdup(moderation_policy="post")
+    participant, *others = [UserFactory() for _ in range(7)]
+    for person in (participant, *others):
+        reg.register(person, challenge, holdup, accept_norms=True)
+    clock.freeze(clock.aware(holdup.starts_at))
+    live.start_session(challenge.owner, challenge, holdup)
+    live.move(challenge.owner, challenge, holdup, 1, +1)
+    live.move(challenge.owner, challenge, holdup, 2, +1)
+    session.flush()
+    member = as_user(app, participant)
+    path = f"/challenges/{challenge.slug}/live/board"
+    headers = {"HX-Request": "true", "HX-Target": "board"}
+
+    def post_notes(people):
+        for person in people:
+            board.post_note(person, challenge, holdup, reg.registration_of(person, challenge.id), f"note by {person.id}")
+        session.flush()
+
+    post_notes(others[:1])
+    with count_queries as few:
+        assert member.get(path, headers=headers).status_code == 200
+    post_notes(others[1:])
+    with count_queries as many:
+        page = member.get(path, headers=headers)
+    assert page.get_data(as_text=True).count('class="note') >= 6
+    assert many.count == few.count == 10, (few.count, many.count)
+    live.end_session(challenge.owner, challenge, holdup)
+    session.flush()
+    with count_queries as report_queries:
+        assert member.get(f"/challenges/{challenge.slug}/report").status_code == 200
+    assert report_queries.count == 11, report_queries.count
