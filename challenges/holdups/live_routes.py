@@ -5,8 +5,12 @@ unchanged board answers 304 after one query (the version). Writes are
 plain forms that redirect back to the board (htmx boosts them).
 """
 
+import threading
+from collections import OrderedDict
+
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app import clock, permissions
@@ -74,7 +78,7 @@ def _live_context(challenge, holdup, mine, **forms):
         can_cluster=permissions.can_cluster(current_user, challenge, holdup, mine),
         seconds_left=live.seconds_left(holdup, view.step),
         ends_at_ms=int(ends_at.timestamp() * 1000) if ends_at else None,
-        server_now_ms=int(clock.now().timestamp() * 1000),
+        server_now_text=str(int(clock.now().timestamp() * 1000)), csrf_value=generate_csrf(),
         poll_seconds=POLL_SECONDS,
         note_form=_own_ids(forms.get("note_form") or NoteForm(formdata=None), "note"),
         question_form=_own_ids(forms.get("question_form") or QuestionForm(formdata=None), "question"),
@@ -116,11 +120,52 @@ def board_fragment(slug):
             return _no_store(response)
     challenge, holdup = _holdup(slug)
     mine = _viewer(challenge, holdup)
-    context = _live_context(challenge, holdup, mine)
-    template = "holdups/_board.html" if htmx and htmx.target == "board" else "holdups/live.html"
-    response = Response(render_template(template, **context))
-    response.headers["ETag"] = context["etag"]
+    if htmx and htmx.target == "board":
+        html = _shared_board(challenge, holdup, mine)
+        etag = _etag(holdup.version, current_user.get_id() if current_user.is_authenticated else 0)
+    else:
+        context = _live_context(challenge, holdup, mine)
+        html, etag = render_template("holdups/live.html", **context), context["etag"]
+    response = Response(html)
+    response.headers["ETag"] = etag
     return _no_store(response)
+
+
+# A changed board is rendered once per version and kind of viewer in each
+# worker, not once per poller: 50 participants who poll after a change get
+# the same HTML. What differs per person (the CSRF token, the server's clock
+# for the countdown) is put in at the last moment; during an open dot-vote
+# each voter's own dots make their board their own.
+_SLOT_CSRF, _SLOT_NOW = "\x00csrf\x00", "\x00now\x00"
+_RENDERED = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+_RENDERED_MAX = 256
+
+
+def _shared_board(challenge, holdup, mine):
+    from challenges.holdups.routes import viewer_zone
+
+    facilitator = permissions.can_facilitate(current_user, challenge, holdup)
+    staff = facilitator or permissions.can_moderate(current_user, challenge.id)
+    refusal = permissions.board_write_refusal(current_user, challenge, holdup, mine)
+    round_ = live.dot_round(holdup)
+    own = current_user.get_id() if round_ is not None and round_.is_open and refusal is None else None
+    # The database and the challenge's creation time keep boards of other databases (tests) apart.
+    key = (str(db.engine.url), challenge.id, clock.aware(challenge.created_at).isoformat(), holdup.version,
+           facilitator, staff, refusal,
+           permissions.can_cluster(current_user, challenge, holdup, mine), own,
+           viewer_zone() if holdup.status == "scheduled" else None)
+    with _RENDERED_LOCK:
+        html = _RENDERED.get(key)
+    if html is None:
+        context = _live_context(challenge, holdup, mine)
+        context.update(csrf_value=_SLOT_CSRF, server_now_text=_SLOT_NOW)
+        html = render_template("holdups/_board.html", **context)
+        with _RENDERED_LOCK:
+            _RENDERED[key] = html
+            while len(_RENDERED) > _RENDERED_MAX:
+                _RENDERED.popitem(last=False)
+    return html.replace(_SLOT_CSRF, generate_csrf()).replace(_SLOT_NOW, str(int(clock.now().timestamp() * 1000)))
 
 
 def _back_to_board(slug):
