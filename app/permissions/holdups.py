@@ -1,5 +1,5 @@
 """Who may see and do what in a hold-up. Refusals carry the reason shown to the person."""
-from app.permissions import _member, active_member, can_manage_challenge, can_moderate, can_view_challenge
+from app.permissions import can_contribute, can_manage_challenge, can_moderate, can_view_challenge, is_signed_in
 
 __all__ = [
     "can_manage_holdup",
@@ -22,7 +22,7 @@ def can_manage_holdup(user, challenge):
 
 def can_facilitate(user, challenge, holdup):
     """Move the steps, hide notes, close the vote: the facilitator, or the owner standing in."""
-    return active_member(user) and (user.id == holdup.facilitator_id or can_manage_challenge(user, challenge))
+    return can_contribute(user) and (user.id == holdup.facilitator_id or can_manage_challenge(user, challenge))
 
 
 def can_view_board(user, challenge, holdup, registration=None):
@@ -30,7 +30,7 @@ def can_view_board(user, challenge, holdup, registration=None):
         return False
     if holdup.public_can_watch:
         return True
-    return _member(user) and (
+    return is_signed_in(user) and (
         (registration is not None and registration.status == "registered")
         or user.id == holdup.facilitator_id
         or can_manage_challenge(user, challenge)
@@ -40,7 +40,7 @@ def can_view_board(user, challenge, holdup, registration=None):
 
 def board_write_refusal(user, challenge, holdup, registration=None):
     """Why `user` may not write to the board (None: they may)."""
-    if not active_member(user):
+    if not can_contribute(user):
         return "Log in as a registered participant to write on the board."
     if holdup.has_ended:
         return "The session has ended: the board is read-only."
@@ -62,12 +62,12 @@ def can_cluster(user, challenge, holdup, registration=None):
 
 
 def can_register(user, challenge):
-    return active_member(user) and can_view_challenge(user, challenge) and not challenge.is_draft
+    return can_contribute(user) and can_view_challenge(user, challenge) and not challenge.is_draft
 
 
 def can_see_place(user, challenge, holdup, registration=None):
     """The place or online link: registered participants, the facilitator, the owner."""
-    return _member(user) and (
+    return is_signed_in(user) and (
         (registration is not None and registration.status == "registered")
         or user.id == holdup.facilitator_id
         or can_manage_challenge(user, challenge)
@@ -75,7 +75,7 @@ def can_see_place(user, challenge, holdup, registration=None):
 
 
 def can_see_registrations(user, challenge, holdup):
-    return can_manage_holdup(user, challenge) or (_member(user) and user.id == holdup.facilitator_id)
+    return can_manage_holdup(user, challenge) or (is_signed_in(user) and user.id == holdup.facilitator_id)
 
 
 def can_promote_to_ideas(user, challenge, holdup):

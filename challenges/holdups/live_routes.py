@@ -145,15 +145,15 @@ _RENDERED_MAX = 256
 def _shared_board(challenge, holdup, mine):
     from challenges.holdups.routes import viewer_zone
 
-    facilitator = permissions.can_facilitate(current_user, challenge, holdup)
-    staff = facilitator or permissions.can_moderate(current_user, challenge.id)
+    facilitator = bool(permissions.can_facilitate(current_user, challenge, holdup))
+    staff = facilitator or bool(permissions.can_moderate(current_user, challenge.id))
     refusal = permissions.board_write_refusal(current_user, challenge, holdup, mine)
     round_ = live.dot_round(holdup)
     own = current_user.get_id() if round_ is not None and round_.is_open and refusal is None else None
     # The database and the challenge's creation time keep boards of other databases (tests) apart.
     key = (str(db.engine.url), challenge.id, clock.aware(challenge.created_at).isoformat(), holdup.version,
            facilitator, staff, refusal,
-           permissions.can_cluster(current_user, challenge, holdup, mine), own,
+           bool(permissions.can_cluster(current_user, challenge, holdup, mine)), own,
            viewer_zone() if holdup.status == "scheduled" else None)
     with _RENDERED_LOCK:
         html = _RENDERED.get(key)

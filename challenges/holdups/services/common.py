@@ -2,14 +2,14 @@
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.permissions import Refused
 from challenges.holdups.models import Holdup, Registration
 
 
-class HoldupError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class HoldupError(Refused):
+    """A hold-up rule refused the request: the message goes beside `field` (422)."""
+
+    status = 422
 
 
 def require(allowed, message="You are not allowed to do that."):

@@ -74,7 +74,7 @@ def register(user, challenge, holdup, *, credited=True, accept_norms=False):
 
 def cancel(user, challenge, holdup):
     """Give the seat (or the waitlist place) back; a freed seat goes to the first waiting member at once."""
-    require(permissions.active_member(user) or getattr(user, "is_authenticated", False), "Log in first.")
+    require(permissions.can_contribute(user) or getattr(user, "is_authenticated", False), "Log in first.")
     holdup = lock_holdup(challenge.id)
     if holdup.status != "scheduled":
         raise HoldupError("The session has started: registrations can no longer change.")

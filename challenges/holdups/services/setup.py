@@ -53,7 +53,7 @@ def save_holdup(actor, challenge, *, day, at, time_zone, duration_minutes=120, c
     facilitator = actor if not (facilitator_username or "").strip() else _find_member(facilitator_username.strip())
     if facilitator is None:
         raise HoldupError(f"No member is called “{facilitator_username.strip()}”.", "facilitator")
-    if not permissions.active_member(facilitator) and facilitator.id != actor.id:
+    if not permissions.can_contribute(facilitator) and facilitator.id != actor.id:
         raise HoldupError("This member cannot facilitate at the moment (their account is suspended).", "facilitator")
     fields = dict(starts_at=starts_at, time_zone=time_zone, duration_minutes=duration_minutes, capacity=capacity,
                   place=place, online_link=online_link, facilitator_id=facilitator.id,
