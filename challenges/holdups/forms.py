@@ -30,9 +30,11 @@ class HoldupForm(KindlingForm):
     time_zone = SelectField("Time zone", default="Europe/Paris",
                             validators=[InputRequired("Choose a time zone.")])
     duration_minutes = IntegerField("Duration (minutes)", default=120,
-                                    validators=[InputRequired("Give the duration in minutes.")])
+                                    validators=[InputRequired("Give the duration in minutes."),
+                                                NumberRange(15, 600, "The session lasts 15 to 600 minutes.")])
     capacity = IntegerField("Capacity (participants)", default=15,
-                            validators=[InputRequired("Give the number of seats.")],
+                            validators=[InputRequired("Give the number of seats."),
+                                        NumberRange(1, 500, "Capacity is 1 to 500 participants.")],
                             description="Past it, members join a waitlist.")
     place = StringField("Place", filters=[strip_filter], validators=[Length(max=300, message="Use at most 300 characters.")],
                         description="An address. Shown only to registered participants.")
@@ -42,7 +44,9 @@ class HoldupForm(KindlingForm):
     facilitator = StringField("Facilitator (username)", filters=[strip_filter],
                               validators=[Length(max=30, message="Use at most 30 characters.")],
                               description="Leave empty to facilitate yourself.")
-    dot_budget = IntegerField("Dots per participant", default=3, validators=[InputRequired("Give the dot budget.")])
+    dot_budget = IntegerField("Dots per participant", default=3,
+                              validators=[InputRequired("Give the dot budget."),
+                                          NumberRange(1, 20, "Give each participant 1 to 20 dots.")])
     public_can_watch = BooleanField("The public may watch the live board (read only)", default=True)
     participants_cluster = BooleanField("Participants may create clusters and move notes")
 
@@ -69,8 +73,8 @@ class CreditForm(KindlingForm):
 
 
 class ConsoleForm(KindlingForm):
-    from_step = IntegerField("Step", validators=[InputRequired()])
-    minutes = IntegerField("Minutes", validators=[Optional()])
+    from_step = IntegerField("Step", validators=[InputRequired(), NumberRange(0, 1_000)])
+    minutes = IntegerField("Minutes", validators=[Optional(), NumberRange(-30, 30, "Add or remove at most 30 minutes.")])
 
 
 class QuestionForm(KindlingForm):
@@ -104,9 +108,11 @@ class ActionForm(KindlingForm):
     what = TextAreaField("What", filters=[strip_filter],
                          validators=[DataRequired("Say what will be done."), Length(max=_ROOM)],
                          description=f"Up to {ACTION_MAX} characters.")
-    who_id = SelectField("Who", coerce=int, validate_choice=False)
+    who_id = SelectField("Who", coerce=int, validate_choice=False,
+                         validators=[NumberRange(0, 2**31 - 1, "Choose who does it.")])
     due_on = DateField("By when", validators=[InputRequired("Give the day it is done by.")])
-    cluster_id = SelectField("From cluster", coerce=int, validate_choice=False, default=0)
+    cluster_id = SelectField("From cluster", coerce=int, validate_choice=False, default=0,
+                             validators=[NumberRange(0, 2**31 - 1, "Choose a cluster of this board.")])
 
 
 class MessageForm(KindlingForm):

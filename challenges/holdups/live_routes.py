@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app import clock, permissions
 from app.extensions import db, htmx
+from app.forms import int_arg
 from challenges.forms import EmptyForm
 from challenges.holdups.forms import (
     ActionForm,
@@ -324,7 +325,7 @@ def note_status(slug, note_id):
 @_refusals_as_403
 def move_note(slug, note_id):
     def act(challenge, holdup, mine):
-        target = request.form.get("cluster_id", type=int) or 0
+        target = request.form.get("cluster_id", type=int_arg) or 0
         cluster = _item(Cluster, challenge, target) if target else None
         board.move_note(current_user, challenge, holdup, mine, _item(Note, challenge, note_id), cluster)
 
@@ -343,8 +344,8 @@ def undo(slug):
 @_refusals_as_403
 def dots(slug):
     def act(challenge, holdup, mine):
-        kind, target = request.form.get("target_kind"), request.form.get("target_id", type=int)
-        if kind not in ("note", "cluster") or not target or target > 2**31:
+        kind, target = request.form.get("target_kind"), request.form.get("target_id", type=int_arg)
+        if kind not in ("note", "cluster") or not target:
             raise HoldupError("That is not on this board.")
         spend = board.place_dot if request.form.get("op") != "take" else board.take_dot
         spend(current_user, challenge, holdup, mine, kind, target)
@@ -399,7 +400,7 @@ def promote(slug):
     _viewer(challenge, holdup)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    kind, target = request.form.get("kind"), request.form.get("target_id", type=int) or 0
+    kind, target = request.form.get("kind"), request.form.get("target_id", type=int_arg) or 0
     try:
         if kind == "note":
             idea = report.promote_note(current_user, challenge, holdup, _item(Note, challenge, target))

@@ -257,3 +257,18 @@ def test_board_and_report_run_a_fixed_number_of_queries(app, session, count_quer
     with count_queries as report_queries:
         assert member.get(f"/challenges/{challenge.slug}/report").status_code == 200
     assert report_queries.count == 12, report_queries.count
+
+
+def test_numbers_out_of_range_are_refused_not_crashed(app, session):
+    challenge, holdup, participant, facilitator = _started(app)
+    member = as_user(app, participant)
+    huge = str(10**30)
+    for path, data in (("live/dots", {"target_kind": "note", "target_id": huge}),
+                       ("live/notes/1/move", {"cluster_id": huge}),
+                       ("live/console", {"action": "next", "from_step": huge}),
+                       ("live/actions", {"what": "x", "who_id": huge, "due_on": "2030-01-01", "cluster_id": huge})):
+        response = member.post(f"/challenges/{challenge.slug}/{path}", data=data)
+        assert response.status_code in (403, 404, 422), (path, response.status_code)
+    response = facilitator.post(f"/challenges/{challenge.slug}/live/console",
+                                data={"action": "minutes", "from_step": "1", "minutes": huge})
+    assert response.status_code == 422 and "at most 30 minutes" in response.get_data(as_text=True)
