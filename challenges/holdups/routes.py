@@ -84,6 +84,7 @@ def _form_messages(form):
     return " ".join(str(m) for errors in form.errors.values() for m in (errors if isinstance(errors, list) else [errors]))
 
 
+@bp.app_template_global("holdup_viewer_zone")
 def viewer_zone():
     if "viewer_zone" not in g:
         g.viewer_zone = zones.viewer_zone_name(current_user, request.cookies.get("tz"))

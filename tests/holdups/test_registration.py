@@ -103,3 +103,29 @@ def test_ics_parses_back_with_the_organisers_zone(session):
     assert calendar.walk("VTIMEZONE")[0]["tzid"] == "Europe/Paris"
     hidden = Calendar.from_ical(reg.ics(challenge, holdup, "http://x", with_place=False)).walk("VEVENT")[0]
     assert "location" not in hidden
+
+
+def test_owner_messages_go_out_as_a_signal_with_the_members(session):
+    challenge, holdup = make_holdup(capacity=1)
+    seated, waiting = UserFactory(), UserFactory()
+    reg.register(seated, challenge, holdup, accept_norms=True)
+    reg.register(waiting, challenge, holdup, accept_norms=True)
+    heard = []
+
+    def on_message(sender, **kw):
+        heard.append(kw)
+
+    signals.holdup_message.connect(on_message)
+    try:
+        reg.message_members(challenge.owner, challenge, holdup, "See you at 18:30", "all")
+        with pytest.raises(HoldupError) as error:
+            reg.message_members(challenge.owner, challenge, holdup, "\x00", "registered")
+        assert error.value.field == "body"
+        with pytest.raises(PermissionError):
+            reg.message_members(seated, challenge, holdup, "Hi", "all")
+    finally:
+        signals.holdup_message.disconnect(on_message)
+    assert heard[0]["challenge_id"] == challenge.id and sorted(heard[0]["user_ids"]) == sorted([seated.id, waiting.id])
+    assert heard[0]["body"] == "See you at 18:30"
+    assert [m.body for m in reg.messages_for(waiting, challenge, reg.registration_of(waiting, challenge.id))] \
+        == ["See you at 18:30"]
