@@ -107,10 +107,12 @@ def configure_listeners(app):
     import moderation.hooks
     import search.hooks
     import voting.hooks
+    from challenges.holdups import hooks as holdups_hooks
 
     voting.hooks.connect()
     moderation.hooks.connect()
     search.hooks.connect()
+    holdups_hooks.connect()  # Hold-ups
 
 
 def configure_jobs(app):
@@ -120,9 +122,11 @@ def configure_jobs(app):
     import challenges.jobs
     import voting.jobs
     from app import jobs, scheduler
+    from challenges.holdups import jobs as holdups_jobs
 
     challenges.jobs.schedule()
     voting.jobs.schedule()
+    holdups_jobs.schedule()  # Hold-ups
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
@@ -138,6 +142,7 @@ def configure_blueprints(app):
     from app.admin.routes import bp as admin_bp
     from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
+    from challenges.holdups.routes import bp as holdups_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import blueprints as moderation_blueprints
     from search.routes import bp as search_bp
@@ -146,7 +151,7 @@ def configure_blueprints(app):
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
+    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp, holdups_bp):
         app.register_blueprint(blueprint)
 
 

@@ -43,6 +43,8 @@ class Config:
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     LOGIN_FAILURES_PER_MINUTE = 10  # per account and address
     LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60  # one address trying many accounts
+    # Hold-ups: a participant posts at most one sticky note per this many seconds (0: no limit).
+    HOLDUP_NOTE_PACE_SECONDS = int(_env("HOLDUP_NOTE_PACE_SECONDS", "10"))
     REGISTRATIONS_PER_HOUR = 20
     PASSWORD_RESETS_PER_HOUR = 5  # per address, and per account named
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid

@@ -398,3 +398,6 @@ def can_vote_pairwise(user, challenge, pairwise_round):
         return decision
     return verdict(can_view_challenge(user, challenge) and pairwise_round is not None,
                    "Only members can compare ideas.")
+
+
+from app.permissions.holdups import *  # noqa
