@@ -42,6 +42,8 @@ def configure_settings(app, config):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kindling.db'}"
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if not app.config.get("MAIL_FILE_DIR") and app.config.get("ENV_NAME") == "development":
+        app.config["MAIL_FILE_DIR"] = str(Path(app.instance_path) / "mail")  # no SMTP server: .eml files
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -105,6 +107,11 @@ def configure_jobs(app):
 
     from app import jobs, scheduler
     from challenges import jobs as challenge_jobs  # noqa: F401  (registers periodic jobs)
+    from notifications import hooks as notification_hooks
+    from notifications import jobs as notification_jobs
+
+    notification_hooks.connect()
+    notification_jobs.schedule()
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
@@ -117,17 +124,20 @@ def configure_jobs(app):
 
 
 def configure_blueprints(app):
+    from app.admin.jobs_routes import bp as admin_jobs_bp
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import blueprints as moderation_blueprints
+    from notifications.routes import bp as notifications_bp
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
+    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp,
+                      admin_jobs_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

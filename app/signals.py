@@ -53,3 +53,10 @@ idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, u
 # idea_status_changed with actor_id None.
 milestone_reached = kindling.signal("milestone-reached")  # idea_id, level, supporters
 dot_round_changed = kindling.signal("dot-round-changed")  # round_id, challenge_id, status
+
+# ---- Hold-ups (sent by challenges/holdups; notifications listens) ----
+# Keywords: challenge_id and user_id (one member) or user_ids (several).
+holdup_registered = kindling.signal("holdup-registered")  # challenge_id, user_id, waitlisted (bool)
+holdup_promoted = kindling.signal("holdup-promoted")  # challenge_id, user_id (off the waitlist)
+holdup_report_ready = kindling.signal("holdup-report-ready")  # challenge_id, user_ids
+holdup_message = kindling.signal("holdup-message")  # challenge_id, user_ids, message

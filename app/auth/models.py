@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     # Set by moderators: until then the member cannot post, support or flag.
     suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
+    # Notifications not yet read (kept by notifications/, read by the navigation bar without a query).
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
     interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)
