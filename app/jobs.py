@@ -119,7 +119,7 @@ def dispatch():
         was_down = _redis_was_down
         if _hand_over(ready) and was_down:
             _redis_was_down = False
-            drain()  # Redis is back: what waited during the outage goes now
+            drain(fresh=True)  # Redis is back: what waited during the outage goes now
 
 
 def _hand_over(rows):
@@ -140,20 +140,23 @@ def _hand_over(rows):
         return False
 
 
-def drain(limit=500, now=None):
+def drain(limit=500, now=None, fresh=False):
     """Hand over every job that waits: never handed over, due for a retry, or lost with its worker.
 
+    `fresh`: also rows committed in the last HANDOVER_GRACE (after an outage, nobody else will send them).
     Returns how many rows were handed over (or run, in-process).
     """
     now = now or clock.now()
+    due = now + HANDOVER_GRACE if fresh else now
     lost = and_(OutboxJob.status == "running", OutboxJob.lease_until < now)
     exhausted = db.session.execute(
         update(OutboxJob).where(lost, OutboxJob.attempts >= MAX_ATTEMPTS)
         .values(status="failed", lease_until=None, last_error="lost: the worker stopped or timed out on every try")
+        .execution_options(synchronize_session=False)
     ).rowcount
     rows = db.session.execute(
         select(OutboxJob.id, OutboxJob.queue)
-        .where(or_(and_(OutboxJob.status == "pending", OutboxJob.available_at <= now), lost))
+        .where(or_(and_(OutboxJob.status == "pending", OutboxJob.available_at <= due), lost))
         .order_by(OutboxJob.id).limit(limit)
     ).all()
     db.session.commit()
@@ -192,6 +195,7 @@ def execute(row_id, now=None):
             update(OutboxJob)
             .where(OutboxJob.id == row_id, OutboxJob.status == "running", OutboxJob.attempts == attempt)
             .values(status="done", finished_at=clock.now(), lease_until=None, last_error="")
+            .execution_options(synchronize_session=False)
         ).rowcount
         if finished != 1:
             # Our lease ran out and another runner took the job: its run counts, ours does not.
@@ -222,6 +226,7 @@ def _claim(row_id, now):
                    and_(OutboxJob.status == "running", OutboxJob.lease_until < now, OutboxJob.attempts < MAX_ATTEMPTS)))
         .values(status="running", attempts=OutboxJob.attempts + 1, lease_until=now + lease)
         .returning(OutboxJob.attempts, OutboxJob.name, OutboxJob.args)
+        .execution_options(synchronize_session=False)
     ).first()
     db.session.commit()
     if claimed is None:
@@ -238,6 +243,7 @@ def _record_failure(row_id, attempt, error):
             update(OutboxJob).where(OutboxJob.id == row_id, OutboxJob.attempts == attempt)
             .values(status="failed" if final else "pending", lease_until=None, last_error=message,
                     available_at=clock.now() + backoff)
+            .execution_options(synchronize_session=False)
         )
         db.session.commit()
     except Exception:
