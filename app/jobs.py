@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.database import writing
 from app.extensions import db
 from app.outbox import OutboxJob
 
@@ -146,7 +147,12 @@ def drain(limit=500, now=None, fresh=False):
     `fresh`: also rows committed in the last HANDOVER_GRACE (after an outage, nobody else will send them).
     Returns how many rows were handed over (or run, in-process).
     """
-    now = now or clock.now()
+    db.session.commit()
+    with writing():
+        return _drain(limit, now or clock.now(), fresh)
+
+
+def _drain(limit, now, fresh):
     due = now + HANDOVER_GRACE if fresh else now
     lost = and_(OutboxJob.status == "running", OutboxJob.lease_until < now)
     exhausted = db.session.execute(
@@ -185,6 +191,17 @@ def retry(row_id):
 
 def execute(row_id, now=None):
     """Claim the outbox row, run its job, and mark it done in the job's transaction."""
+    # A job writes: it starts transactions of its own that may (BEGIN IMMEDIATE
+    # on SQLite), even when it runs in-process after a read-only request.
+    db.session.commit()
+    with writing():
+        done = _execute(row_id, now)
+    if done:
+        dispatch()
+    return done
+
+
+def _execute(row_id, now):
     claim = _claim(row_id, now or clock.now())
     if claim is None:
         return False  # done already, or running elsewhere under a live lease
@@ -207,7 +224,6 @@ def execute(row_id, now=None):
         log.exception("job %s%r failed (attempt %d)", name, tuple(args), attempt)
         _record_failure(row_id, attempt, error)
         return False
-    dispatch()
     return True
 
 

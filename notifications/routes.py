@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.database import writing
 from app.extensions import csrf, db
 from app.forms import int_arg
 from notifications.models import DELIVERIES, Notification
@@ -42,8 +43,11 @@ def open_one(notification_id):
     """Opening a notification marks it read and leads to what it is about."""
     notification = _own(notification_id)
     target = notification.url or url_for("notifications.index")
-    if centre.mark_read(current_user, notification):
-        db.session.commit()
+    if notification.is_unread:
+        db.session.commit()  # end the read-only transaction; marking read writes
+        with writing():
+            centre.mark_read(current_user, notification)
+            db.session.commit()
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("notifications.index"))
 
 
