@@ -31,7 +31,7 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The member's preference for this kind when it was created; "off" means in-app only.
-    delivery: Mapped[str] = mapped_column(String(10), default="immediately")
+    delivery: Mapped[str] = mapped_column(String(12), default="immediately")
     email_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_emails.id", ondelete="SET NULL"))
 
     @property
@@ -44,7 +44,7 @@ class NotificationPreference(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
-    delivery: Mapped[str] = mapped_column(String(10))
+    delivery: Mapped[str] = mapped_column(String(12))
 
 
 class OutgoingEmail(db.Model):
@@ -56,7 +56,7 @@ class OutgoingEmail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))  # immediately, daily, weekly
+    kind: Mapped[str] = mapped_column(String(12))  # immediately, daily, weekly
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Nothing left to say when it was due (content hidden since): never sent empty.

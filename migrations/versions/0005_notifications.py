@@ -40,7 +40,7 @@ def upgrade():
     op.create_table('notification_preferences',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
-    sa.Column('delivery', sa.String(length=10), nullable=False),
+    sa.Column('delivery', sa.String(length=12), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'kind', name=op.f('pk_notification_preferences'))
     )
@@ -48,7 +48,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=120), nullable=False),
-    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('skipped', sa.Boolean(), nullable=False),
@@ -72,7 +72,7 @@ def upgrade():
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('delivery', sa.String(length=10), nullable=False),
+    sa.Column('delivery', sa.String(length=12), nullable=False),
     sa.Column('email_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_notifications_challenge_id_challenges'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['email_id'], ['outgoing_emails.id'], name=op.f('fk_notifications_email_id_outgoing_emails'), ondelete='SET NULL'),
