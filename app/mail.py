@@ -8,7 +8,9 @@ MAIL_SERVER the message is written as an .eml file in MAIL_FILE_DIR
 """
 import logging
 import smtplib
+import uuid
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
@@ -31,6 +33,8 @@ def send_mail(to, subject, body):
 def deliver(message):
     """Hand `message` to the SMTP server; returns when the server accepted it (raises otherwise)."""
     config = current_app.config
+    if not message["Message-ID"]:
+        message["Message-ID"] = make_msgid(domain="kindling.local")
     if not config.get("MAIL_SERVER"):
         folder = config.get("MAIL_FILE_DIR")
         if folder:
@@ -49,7 +53,7 @@ def deliver(message):
 
 def _write_file(folder, message):
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{clock.now():%Y%m%d-%H%M%S}-{abs(hash(message['Message-ID'] or message['Subject'])) % 10**8:08d}"
+    stem = f"{clock.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
     path = folder / f"{stem}.eml"
     path.write_bytes(bytes(message))
     log.info("mail written to %s (no MAIL_SERVER)", path)

@@ -5,6 +5,7 @@ from templates, and List-Unsubscribe / List-Unsubscribe-Post (RFC 8058)
 headers whose link works without logging in (a signed, expiring token).
 The row is marked sent only after the SMTP server accepted the message.
 """
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -122,7 +123,8 @@ def build_message(email, user, items):
                    settings_url=absolute("/settings/notifications"), absolute=absolute, subject=subject,
                    kind_labels={k: label for k, (label, _d) in KINDS.items()})
     template = "message" if email.kind == "immediately" else "digest"
-    message = EmailMessage()
+    # Long lines rather than folding: List-Unsubscribe must stay one plain <URL>, never an encoded word.
+    message = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = user.email
     message["Subject"] = subject

@@ -1,4 +1,6 @@
 """Each event tells the right members, in-app and by e-mail, and nobody hears about their own actions."""
+import re
+
 from app import signals
 from app.admin import services as admin_services
 from app.auth.models import User
@@ -34,6 +36,8 @@ def test_rejected_idea_tells_its_author_with_the_reason_by_email(client, moderat
     assert "rejected" in message["Subject"]
     assert message["List-Unsubscribe"].startswith("<http") and "/notifications/unsubscribe/" in message["List-Unsubscribe"]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    raw = inbox.envelopes[0].content.decode()
+    assert re.search(r"^List-Unsubscribe: <http://[^>\s]+/notifications/unsubscribe/[^>\s]+>\r?$", raw, re.M)
     assert message["Message-ID"].startswith("<kindling.email.")
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
