@@ -291,8 +291,10 @@ def run_job(row_id):
             db.session.remove()
 
 
-def redis_connection():
-    # Fail fast when Redis is down: the request must not wait on it.
+def redis_connection(blocking=False):
+    """Requests fail fast when Redis is down (they must not wait on it); a worker's blocking reads wait."""
+    if blocking:
+        return Redis.from_url(current_app.config["REDIS_URL"])
     return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)
 
 
