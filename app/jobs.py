@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.database import writing
+from app.database import reading, writing
 from app.extensions import db
 from app.outbox import OutboxJob
 
@@ -207,7 +207,14 @@ def _execute(row_id, now):
         return False  # done already, or running elsewhere under a live lease
     attempt, name, args = claim
     try:
-        resolve(name)(*args)
+        function = resolve(name)
+        if getattr(function, "kindling_reads_only", False):
+            # Its work is outside the database (and idempotent): done is marked in a short write after it.
+            with reading():
+                function(*args)
+                db.session.commit()
+        else:
+            function(*args)
         finished = db.session.execute(
             update(OutboxJob)
             .where(OutboxJob.id == row_id, OutboxJob.status == "running", OutboxJob.attempts == attempt)
@@ -273,6 +280,13 @@ def resolve(name):
     for part in attr.split("."):
         target = getattr(target, part)
     return target
+
+
+def reads_only(function):
+    """Mark a job that only reads the database (and writes elsewhere, such as the search
+    index), so it never holds SQLite's write lock while it works."""
+    function.kindling_reads_only = True
+    return function
 
 
 def run_job(row_id):

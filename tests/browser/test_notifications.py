@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from app.auth import services as accounts
 from app.extensions import db
-from moderation import services as moderation
+from moderation.services import items, queue
 from tests.browser.conftest import log_in
 from tests.factories import ChallengeFactory, IdeaFactory
 
@@ -23,7 +23,7 @@ def pending_idea(live_server):
         challenge = ChallengeFactory(title="How might we light the market square at night?", slug="light-square")
         idea = IdeaFactory(challenge=challenge, author=author, status="pending", published_at=None,
                            title="Solar lanterns lent by the market stalls")
-        moderation.open_case(moderation.load_item("idea", idea.id), "pending")
+        queue.open_case(items.load_item("idea", idea.id), "pending")
         idea_id = idea.id
         db.session.commit()
         db.session.remove()  # hold no transaction (SQLite's write lock) while the browser works

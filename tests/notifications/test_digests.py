@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app import clock, scheduler
 from app.extensions import db
 from app.outbox import OutboxJob
-from moderation import services as moderation
+from moderation.services import decisions, items
 from notifications.services import digests
 from notifications.services.delivery import notify
 from notifications.services.kinds import set_preferences
@@ -60,7 +60,7 @@ def test_digest_about_content_hidden_since_is_not_sent(session, inbox):
     member, moderator = UserFactory(), UserFactory(is_moderator=True)
     idea = IdeaFactory()
     _activity(member, [idea])
-    moderation.decide(moderator, moderation.load_item("idea", idea.id), "hide", note="Checking")
+    decisions.decide(moderator, items.load_item("idea", idea.id), "hide", note="Checking")
     commit()
     digests.collect_digests(now=NEXT_MORNING)
     commit()

@@ -5,9 +5,10 @@ from app import signals
 from app.admin import services as admin_services
 from app.auth.models import User
 from app.extensions import db
-from challenges import services as challenges
 from challenges.models import ChallengeModerator
-from moderation import services as moderation
+from challenges.services import challenges as challenge_services
+from challenges.services import comments, follows, ideas
+from moderation.services import decisions, items, queue, sanctions
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.notifications.conftest import commit, emails_of, messages_of, notifications_of
@@ -15,7 +16,7 @@ from tests.notifications.conftest import commit, emails_of, messages_of, notific
 
 def _pending_idea(challenge, author):
     idea = IdeaFactory(challenge=challenge, author=author, status="pending", published_at=None)
-    moderation.open_case(moderation.load_item("idea", idea.id), "pending")
+    queue.open_case(items.load_item("idea", idea.id), "pending")
     commit()
     return idea
 
@@ -51,13 +52,13 @@ def test_comments_and_replies_reach_author_parent_and_followers_but_not_the_comm
     challenge = ChallengeFactory()
     author, commenter, replier, follower = UserFactory(), UserFactory(), UserFactory(), UserFactory()
     idea = IdeaFactory(challenge=challenge, author=author)
-    challenges.follow_idea(follower, idea)
-    first = challenges.post_comment(commenter, idea, challenge, "Have you asked the bakeries?", accept_norms=True)
+    follows.follow_idea(follower, idea)
+    first = comments.post_comment(commenter, idea, challenge, "Have you asked the bakeries?", accept_norms=True)
     commit()
-    challenges.post_comment(replier, idea, challenge, "They said yes last week.", parent_id=first.id,
+    comments.post_comment(replier, idea, challenge, "They said yes last week.", parent_id=first.id,
                             accept_norms=True)
     commit()
-    challenges.post_comment(author, idea, challenge, "Thanks both!", accept_norms=True)
+    comments.post_comment(author, idea, challenge, "Thanks both!", accept_norms=True)
     commit()
     assert messages_of(author) == [f"{commenter.name} commented on your idea “{idea.title}”.",
                                    f"{replier.name} commented on your idea “{idea.title}”."]
@@ -75,9 +76,9 @@ def test_hidden_idea_followers_hear_nothing_more(session):
     challenge = ChallengeFactory()
     idea = IdeaFactory(challenge=challenge)
     follower = UserFactory()
-    challenges.follow_idea(follower, idea)
+    follows.follow_idea(follower, idea)
     moderator = UserFactory(is_moderator=True)
-    moderation.decide(moderator, moderation.load_item("idea", idea.id), "hide", note="Checking")
+    decisions.decide(moderator, items.load_item("idea", idea.id), "hide", note="Checking")
     commit()
     assert [n for n in messages_of(db.session.get(User, idea.author_id)) if "hidden" in n]
     # An owner's review of a hidden idea cannot happen; a milestone signal still could: followers are not told.
@@ -90,7 +91,7 @@ def test_hidden_idea_followers_hear_nothing_more(session):
 def test_review_sends_the_owner_feedback_to_the_author(session):
     challenge = ChallengeFactory(phase="review")
     idea = IdeaFactory(challenge=challenge)
-    challenges.review_idea(challenge.owner, idea, challenge, "selected", "Brilliant, let us build it.")
+    ideas.review_idea(challenge.owner, idea, challenge, "selected", "Brilliant, let us build it.")
     commit()
     [message] = messages_of(db.session.get(User, idea.author_id))
     assert "was selected" in message and "Brilliant, let us build it." in message
@@ -100,9 +101,9 @@ def test_review_sends_the_owner_feedback_to_the_author(session):
 def test_phase_change_reaches_followers_not_the_owner(session):
     challenge = ChallengeFactory()
     follower = UserFactory()
-    challenges.follow_challenge(follower, challenge)
-    challenges.follow_challenge(challenge.owner, challenge)
-    challenges.move_phase(challenge.owner, challenge, "voting")
+    follows.follow_challenge(follower, challenge)
+    follows.follow_challenge(challenge.owner, challenge)
+    challenge_services.move_phase(challenge.owner, challenge, "voting")
     commit()
     assert messages_of(follower) == [f"Voting has opened on “{challenge.title}”."]
     assert messages_of(challenge.owner) == []
@@ -111,8 +112,8 @@ def test_phase_change_reaches_followers_not_the_owner(session):
 def test_new_public_idea_reaches_challenge_followers(session):
     challenge = ChallengeFactory()
     follower, author = UserFactory(), UserFactory()
-    challenges.follow_challenge(follower, challenge)
-    idea = challenges.submit_idea(author, challenge, title="Community fridge in every building",
+    follows.follow_challenge(follower, challenge)
+    idea = ideas.submit_idea(author, challenge, title="Community fridge in every building",
                                   description="Bakeries stock it at closing time; neighbours take what they need.",
                                   accept_norms=True)
     commit()
@@ -130,9 +131,9 @@ def test_roles_granted_are_announced(session, admin):
 
 def test_suspension_and_its_lifting_are_told(session, moderator):
     member = UserFactory()
-    moderation.suspend(moderator, member, 7, "Spam links")
+    sanctions.suspend(moderator, member, 7, "Spam links")
     commit()
-    moderation.lift_suspension(moderator, member)
+    sanctions.lift_suspension(moderator, member)
     commit()
     messages = messages_of(member)
     assert "suspended" in messages[0] and "Spam links" in messages[0]
@@ -148,7 +149,7 @@ def test_moderators_hear_about_their_queue_batched(session):
     db.session.add(ChallengeModerator(challenge_id=ChallengeFactory().id, user_id=outsider_challenge_moderator.id))
     commit()
     for n in range(3):
-        challenges.submit_idea(UserFactory(), challenge, title=f"Pending idea number {n} for the queue",
+        ideas.submit_idea(UserFactory(), challenge, title=f"Pending idea number {n} for the queue",
                                description="Something the moderators must read before it goes public.",
                                accept_norms=True)
         commit()

@@ -10,7 +10,7 @@ from app import clock, jobs
 from app.auth.models import User
 from app.extensions import db
 from app.outbox import OutboxJob
-from moderation import services as moderation
+from moderation.services import items, queue
 from notifications.models import Notification
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
@@ -44,7 +44,7 @@ def test_redis_down_requests_succeed_and_everything_arrives_once_when_it_returns
     author = UserFactory()
     idea = IdeaFactory(challenge=challenge, author=author)
     pending = IdeaFactory(challenge=challenge, author=UserFactory(), status="pending", published_at=None)
-    moderation.open_case(moderation.load_item("idea", pending.id), "pending")
+    queue.open_case(items.load_item("idea", pending.id), "pending")
     commenter, moderator = UserFactory(), UserFactory(is_moderator=True)
     commit()
     app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/11"  # nothing listens there
