@@ -70,16 +70,17 @@ def enqueue(function, *ids, queue=DEFAULT_QUEUE, run_key=None):
     now = clock.now()
     values = dict(queue=queue, name=name, args=json.dumps(list(ids)), status="pending", attempts=0,
                   available_at=now + HANDOVER_GRACE, last_error="", created_at=now, run_key=run_key)
+    # Written at once on the session's connection (same transaction), without flushing anything else.
+    table = OutboxJob.__table__
     if run_key is None:
-        row = OutboxJob(**values)
-        db.session.add(row)
+        statement = table.insert().values(**values)
     else:
         dialect = db.session.get_bind().dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxJob)
-        row_id = db.session.scalar(insert.values(**values).on_conflict_do_nothing().returning(OutboxJob.id))
-        if row_id is None:
-            return
-        row = row_id
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(**values) \
+            .on_conflict_do_nothing()
+    row = db.session.connection().execute(statement.returning(table.c.id)).scalar()
+    if row is None:
+        return  # this periodic run is recorded already
     pending.append((queue, name, ids, row))
 
 
