@@ -4,7 +4,7 @@ Each runs exactly once to completion: the outbox marks it done in the same
 transaction as the notifications it creates.
 """
 from app.scheduler import every
-from notifications.services import digests, emails, events
+from notifications.services import digests, emails, events, reminders
 
 
 def _ids(csv):
@@ -65,5 +65,15 @@ def collect_digests():
     digests.collect_digests()
 
 
+def enqueue_milestone_reminders():
+    """Ideas whose next milestone deadline is within a week: one reminder each per deadline."""
+    reminders.enqueue_milestone_reminders()
+
+
+def milestone_deadline_soon(idea_id):
+    reminders.milestone_deadline_soon(idea_id)
+
+
 def schedule():
     every(600, collect_digests)
+    every(3600, enqueue_milestone_reminders)

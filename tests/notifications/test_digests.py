@@ -11,7 +11,7 @@ from notifications.services import digests
 from notifications.services.delivery import notify
 from notifications.services.kinds import set_preferences
 from tests.factories import IdeaFactory, UserFactory
-from tests.notifications.conftest import commit, emails_of
+from tests.notifications.conftest import commit, emails_of, notifications_of
 
 EVENING = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # a Tuesday
 NEXT_MORNING = datetime(2026, 12, 2, 8, 5, tzinfo=UTC)
@@ -79,3 +79,24 @@ def test_two_scheduler_ticks_at_once_record_one_run_and_one_digest(session, memb
                              .where(OutboxJob.name == "notifications.jobs:collect_digests"))
     assert runs == 1
     assert len(inbox.to(member.email)) == 1
+
+
+def test_milestone_deadline_reminder_a_week_ahead_once(session):
+    from app.auth.models import User
+    from notifications.services import reminders
+    from voting.models import IdeaMilestone
+
+    soon, later = IdeaFactory(supporter_count=40), IdeaFactory()
+    now = clock.now()
+    db.session.add_all([
+        IdeaMilestone(idea_id=soon.id, reached=0, started_at=now - timedelta(days=55), deadline_at=now + timedelta(days=5)),
+        IdeaMilestone(idea_id=later.id, reached=0, started_at=now, deadline_at=now + timedelta(days=60)),
+    ])
+    commit()
+    for _ in range(3):  # the hourly tick, three times
+        reminders.enqueue_milestone_reminders()
+        commit()
+    author = db.session.get(User, soon.author_id)
+    assert [n.message for n in notifications_of(author)] == [
+        f"Your idea “{soon.title}” needs 60 more supporters within 5 days to reach 100; share it!"]
+    assert notifications_of(db.session.get(User, later.author_id)) == []
