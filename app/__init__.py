@@ -44,6 +44,8 @@ def configure_settings(app, config):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kindling.db'}"
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if not app.config.get("MAIL_FILE_DIR") and app.config.get("ENV_NAME") == "development":
+        app.config["MAIL_FILE_DIR"] = str(Path(app.instance_path) / "mail")  # no SMTP server: .eml files
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
@@ -105,6 +107,7 @@ def configure_security(app):
 def configure_listeners(app):
     """Every signal receiver, connected here and nowhere else (connecting twice is harmless)."""
     import moderation.hooks
+    import notifications.hooks
     import search.hooks
     import voting.hooks
     from challenges.holdups import hooks as holdups_hooks
@@ -113,6 +116,7 @@ def configure_listeners(app):
     moderation.hooks.connect()
     search.hooks.connect()
     holdups_hooks.connect()  # Hold-ups
+    notifications.hooks.connect()
 
 
 def configure_jobs(app):
@@ -120,6 +124,7 @@ def configure_jobs(app):
     import sys
 
     import challenges.jobs
+    import notifications.jobs
     import voting.jobs
     from app import jobs, scheduler
     from challenges.holdups import jobs as holdups_jobs
@@ -127,6 +132,7 @@ def configure_jobs(app):
     challenges.jobs.schedule()
     voting.jobs.schedule()
     holdups_jobs.schedule()  # Hold-ups
+    notifications.jobs.schedule()
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
@@ -139,19 +145,22 @@ def configure_jobs(app):
 
 
 def configure_blueprints(app):
+    from app.admin.jobs_routes import bp as admin_jobs_bp
     from app.admin.routes import bp as admin_bp
     from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
     from challenges.holdups.routes import bp as holdups_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import blueprints as moderation_blueprints
+    from notifications.routes import bp as notifications_bp
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp, holdups_bp):
+    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp,
+                      holdups_bp, admin_jobs_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -164,6 +173,7 @@ class BoundedInt(IntegerConverter):
 def configure_templates(app):
     from app import fragments, limits, permissions
     from moderation.fragments import FRAGMENTS as moderation_fragments
+    from notifications.fragments import FRAGMENTS as notification_fragments
     from search.fragments import FRAGMENTS as search_fragments
     from voting.fragments import FRAGMENTS as voting_fragments
 
@@ -171,7 +181,7 @@ def configure_templates(app):
     app.jinja_env.globals["slot"] = fragments.slot
     app.jinja_env.globals["limits"] = limits
     # What each feature shows on the pages of the features below it.
-    for contributed in (voting_fragments, moderation_fragments, search_fragments):
+    for contributed in (voting_fragments, moderation_fragments, search_fragments, notification_fragments):
         fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -21,6 +21,16 @@ class Config:
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_PORT = int(_env("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Kindling <noreply@localhost>")
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "") in ("1", "true", "yes")  # STARTTLS
+    MAIL_USE_SSL = _env("MAIL_USE_SSL", "") in ("1", "true", "yes")  # SMTP over TLS (port 465)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    # Without MAIL_SERVER, messages are written here as .eml files (None: only logged).
+    MAIL_FILE_DIR = _env("MAIL_FILE_DIR")
+    # The address e-mails link to (unsubscribe, ideas).
+    SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+    # Seconds between two polls of the unread count in the navigation bar.
+    NOTIFICATION_POLL_SECONDS = int(_env("NOTIFICATION_POLL_SECONDS", "30"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

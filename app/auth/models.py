@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     # Part of every session and remember-me cookie: bumping it ends them all
     # (log out, log out everywhere, password change or reset, suspension).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Notifications not yet read (kept by notifications/, read by the navigation bar without a query).
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
     interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)
