@@ -120,8 +120,15 @@ class Challenge(db.Model):
         return self.phase == "draft"
 
     @property
+    def state(self):
+        """What the challenge is doing now (challenges.state decides; every page reads it)."""
+        from challenges.state import challenge_state
+
+        return challenge_state(self)
+
+    @property
     def phase_label(self):
-        return PHASE_LABELS[self.phase]
+        return self.state.label
 
     def __repr__(self):
         return f"<Challenge {self.slug} {self.phase}>"

@@ -51,12 +51,13 @@ def _forbidden_as_403(view):
 
 
 def _form_error(form, error):
-    """Put a service's ChallengeError beside the field it names (or on top)."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Put a service's ChallengeError beside the field it names (or on top); a schedule names several."""
+    for name, message in getattr(error, "problems", None) or [(error.field, error.message)]:
+        target = getattr(form, name, None) if name else None
+        if target is not None:
+            target.errors = list(target.errors) + [message]
+        else:
+            form.form_errors.append(message)
 
 
 def _visitor_seed():
@@ -289,10 +290,15 @@ def review(slug):
     challenge = _visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
+    return _render_review(challenge)
+
+
+def _render_review(challenge, refused_form=None, refused_idea_id=None):
     page = services.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
                                with_feedback=True)
     return render_template("challenges/review.html", challenge=challenge, page=page,
-                           can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm())
+                           can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm(),
+                           refused_form=refused_form, refused_idea_id=refused_idea_id)
 
 
 @bp.post("/ideas/<int:idea_id>/review")
@@ -305,13 +311,14 @@ def review_idea(idea_id):
         try:
             services.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
         except services.ChallengeError as error:
-            flash(error.message, "error")
+            _form_error(form, error)
         else:
             db.session.commit()
             flash(f"“{idea.title}” is now {idea.status_label.lower()}.", "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("challenges.review", slug=idea.challenge.slug) + f"#idea-{idea.id}")
+            return redirect(url_for("challenges.review", slug=idea.challenge.slug) + f"#idea-{idea.id}")
+    # The decision and the feedback come back as typed, the reason beside its field.
+    db.session.rollback()
+    return _render_review(idea.challenge, refused_form=form, refused_idea_id=idea.id), 422
 
 
 # Ideas
@@ -360,7 +367,13 @@ def idea(idea_id):
         # 302, not 301: a merge can be undone, and browsers keep a 301 for ever.
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
     idea = _visible_idea(idea_id, idea)
+    return _render_idea(idea)
+
+
+def _render_idea(idea, refused_form=None, refused_parent=None):
+    """The idea page; a refused comment comes back in its own form, text kept, error beside it."""
     challenge = idea.challenge
+    blank = CommentForm(formdata=None)
     return render_template(
         "challenges/idea.html",
         idea=idea,
@@ -370,7 +383,10 @@ def idea(idea_id):
         threads=services.comment_threads(current_user, idea, challenge),
         following=services.follows_idea(current_user, idea),
         accepted_norms=services.has_accepted_norms(current_user, challenge),
-        comment_form=CommentForm(),
+        comment_form=refused_form if refused_form is not None and not refused_parent else blank,
+        reply_form=blank,
+        refused_form=refused_form,
+        refused_parent=refused_parent,
         action_form=EmptyForm(),
         can_comment=permissions.can_comment(current_user, idea, challenge),
     )
@@ -450,8 +466,9 @@ def post_comment(idea_id):
             accepted_norms=services.has_accepted_norms(current_user, challenge),
         )), 200 if comment else 422
     if comment is None:
-        flash(" ".join(e for errors in list(form.errors.values()) + [form.form_errors] for e in errors), "error")
-        return redirect(url_for("challenges.idea", idea_id=idea.id) + "#comments")
+        # Without JavaScript too: the page again, the text kept, the reason beside the field.
+        db.session.rollback()
+        return _with_vary(_render_idea(idea, refused_form=form, refused_parent=parent_id)), 422
     if comment.status == "pending":
         flash("Your comment waits for a moderator.", "info")
     return redirect(url_for("challenges.idea", idea_id=idea.id) + f"#comment-{comment.id}")

@@ -32,6 +32,7 @@ from challenges.models import (
     IdeaRevision,
     NormsAcceptance,
 )
+from challenges.state import challenge_state
 
 IDEA_TITLE = (10, 120)
 IDEA_DESCRIPTION = (30, 10_000)
@@ -43,6 +44,7 @@ TRUSTED_AFTER = 3  # published contributions before a member skips pre-moderatio
 RANDOM_KEY_SPACE = 2**31
 
 REVIEW_DECISIONS = ("shortlisted", "selected", "not_selected")
+FEEDBACK_REQUIRED = ("selected", "not_selected")
 _REVIEWABLE = ("published", "in_review", "shortlisted", "selected", "not_selected", "expired")
 
 # Every idea status change goes through this table.
@@ -137,10 +139,28 @@ class Schedule:
         order += [("review_at", self.review_at), ("results_at", self.results_at)]
         if self.closed_at is not None:
             order.append(("closed_at", self.closed_at))
-        for (_, earlier), (name, later) in zip(order, order[1:], strict=False):
-            if later <= earlier:
-                found.append((name, "This date must come after the phase before it."))
+        # Each date is checked against every date before it, so three dates
+        # out of order are three messages, each beside its own field.
+        latest_name, latest = order[0]
+        for name, moment in order[1:]:
+            if moment <= latest:
+                found.append((name, f"This date must come after “{SCHEDULE_LABELS[latest_name]}” "
+                                    f"({latest:%d %b %Y})."))
+            else:
+                latest_name, latest = name, moment
         return found
+
+
+SCHEDULE_LABELS = {"submission_at": "Ideas open", "voting_at": "Voting opens", "review_at": "Review starts",
+                   "results_at": "Results announced", "closed_at": "Closes"}
+
+
+class ScheduleError(ChallengeError):
+    """Every date that goes backwards, each with its field."""
+
+    def __init__(self, problems):
+        super().__init__(problems[0][1], problems[0][0])
+        self.problems = problems
 
 
 def _apply_challenge_fields(challenge, *, title, summary, problem, norms, format, is_open, moderation_policy,
@@ -149,8 +169,9 @@ def _apply_challenge_fields(challenge, *, title, summary, problem, norms, format
         raise ChallengeError("Choose a format.", "format")
     if moderation_policy not in MODERATION_POLICIES:
         raise ChallengeError("Choose a moderation policy.", "moderation_policy")
-    for name, message in schedule.problems(is_open):
-        raise ChallengeError(message, name)
+    problems = schedule.problems(is_open)
+    if problems:
+        raise ScheduleError(problems)
     challenge.title = title
     challenge.summary = summary
     challenge.problem = problem
@@ -230,9 +251,13 @@ def move_phase(actor, challenge, phase):
         raise PhaseError("Choose a phase to move to.", "phase")
     if phase == "voting" and challenge.is_open:
         raise PhaseError("An open challenge takes votes during submission; it has no separate voting phase.", "phase")
-    if phase == challenge.phase:
-        raise PhaseError(f"The challenge is already in {challenge.phase_label.lower()}.", "phase")
-    _set_phase(challenge, phase, clock.now())
+    now = clock.now()
+    state = challenge_state(challenge, now)
+    if phase == state.key:
+        raise PhaseError(f"The challenge is already in {state.label.lower()}.", "phase")
+    if phase == "submission" and state.is_upcoming:
+        challenge.submission_at = now  # opened early, by hand
+    _set_phase(challenge, phase, now)
     return challenge
 
 
@@ -269,26 +294,16 @@ def _phase_start(challenge, phase):
 
 
 def accepts_ideas(challenge, now=None):
-    now = now or clock.now()
-    return challenge.phase == "submission" and clock.aware(challenge.submission_at) <= now
+    return challenge_state(challenge, now).takes_ideas
 
 
 def accepts_votes(challenge, now=None):
-    if challenge.phase == "voting":
-        return True
-    return challenge.is_open and accepts_ideas(challenge, now)
+    return challenge_state(challenge, now).takes_votes
 
 
 def submission_problem(challenge, now=None):
     """Why ideas cannot be submitted now, or None."""
-    now = now or clock.now()
-    if challenge.is_draft:
-        return "This challenge is not published yet."
-    if challenge.phase == "submission" and clock.aware(challenge.submission_at) > now:
-        return f"This challenge takes ideas from {clock.aware(challenge.submission_at):%d %B %Y}."
-    if challenge.phase != "submission":
-        return f"This challenge no longer takes new ideas: it is in its {challenge.phase_label.lower()} phase."
-    return None
+    return challenge_state(challenge, now).notice
 
 
 # Norms
@@ -480,8 +495,13 @@ def review_idea(actor, idea, challenge, decision, feedback):
         raise ChallengeError("Choose shortlisted, selected or not selected.", "decision")
     if idea.status not in _REVIEWABLE:
         raise StatusError("Only public ideas can be reviewed.")
+    feedback = feedback or ""
     if len(feedback) > 5_000:
         raise ChallengeError("Keep the feedback under 5,000 characters.", "feedback")
+    if decision in FEEDBACK_REQUIRED and not feedback.strip():
+        # Authors are promised written feedback on a final decision.
+        raise ChallengeError(f"Tell the author why their idea is {decision.replace('_', ' ')}: "
+                             "written feedback is required for this decision.", "feedback")
     if idea.status != decision:
         set_idea_status(idea, decision, actor=actor)
     idea.feedback = feedback

@@ -225,9 +225,13 @@ def act(kind, item_id, action):
             error = problem.message
     if case_id and _target() == f"case-{case_id}":
         queue_entry = services.queue_entry(case_id)
-        return render_template(
+        html = render_template(
             "moderation/_case.html", entry=queue_entry, decided=entry, error=error, reject_reasons=REJECT_REASONS,
-        ), (422 if error and queue_entry and queue_entry.case.decided_at is None else 200)
+        )
+        if permissions.is_site_moderator(current_user):
+            # The navigation badge and the queue's count follow each decision.
+            html += render_template("moderation/_nav_count.html", waiting=_queue_size(), oob=True)
+        return html, (422 if error and queue_entry and queue_entry.case.decided_at is None else 200)
     if error:
         flash(error, "error")
     else:

@@ -20,6 +20,7 @@ from app import clock, permissions, signals
 from app.auth.models import User
 from app.extensions import db
 from app.tags import TagError, parse_tags, tags_named
+from app.text import plural
 from challenges import services as challenge_services
 from challenges.models import IDEA_PUBLIC, Challenge, ChallengeModerator, Comment, Idea, IdeaFollow
 from challenges.services import ChallengeError
@@ -776,13 +777,16 @@ def check_trust_limits(user, kind, link_count, field_name, edit=False):
         return  # pace limits guard the site against floods of new posts; scripts and demo seeding are not paced
     interval = timedelta(seconds=current_app.config.get("NEW_MEMBER_PACE_SECONDS", NEW_MEMBER_INTERVAL.seconds))
     now = clock.now()
-    last_idea = db.session.scalar(select(func.max(Idea.created_at)).where(Idea.author_id == user.id))
-    last_comment = db.session.scalar(select(func.max(Comment.created_at)).where(Comment.author_id == user.id))
-    latest = max((clock.aware(m) for m in (last_idea, last_comment) if m), default=None)
+    # Paced per kind of contribution: the natural first journey (an idea, then
+    # a comment on someone's idea) is never refused; a burst of the same kind is.
+    model = Idea if kind == "idea" else Comment
+    latest = db.session.scalar(select(func.max(model.created_at)).where(model.author_id == user.id))
+    latest = clock.aware(latest) if latest else None
     if latest and now - latest < interval:
         wait = int((interval - (now - latest)).total_seconds()) + 1
-        raise ChallengeError(f"New members post at most once every {interval.seconds} seconds: "
-                             f"wait {wait} more seconds.", field_name)
+        noun = "idea" if kind == "idea" else "comment"
+        raise ChallengeError(f"New members post at most one {noun} every {plural(interval.seconds, 'second')}: "
+                             f"wait {plural(wait, 'more second', 'more seconds')}.", field_name)
     if kind == "idea":
         today = db.session.scalar(select(func.count()).select_from(Idea).where(
             Idea.author_id == user.id, Idea.created_at >= now - timedelta(days=1)))

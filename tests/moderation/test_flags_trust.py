@@ -101,13 +101,22 @@ def through_the_site(app):
         yield
 
 
-def test_new_members_post_once_per_30_seconds(session, challenge, member, through_the_site):
+def test_new_members_post_one_of_a_kind_per_30_seconds(session, challenge, member, through_the_site):
     clock.freeze(clock.now())
     idea = submit(member, challenge)
+    # The natural first journey: an idea, then at once a comment. Never refused.
+    clock.freeze(clock.now() + timedelta(seconds=5))
+    challenges.post_comment(member, idea, challenge, "First comment, just after my idea")
     clock.freeze(clock.now() + timedelta(seconds=10))
-    with pytest.raises(ChallengeError, match="wait 21 more seconds"):
+    with pytest.raises(ChallengeError, match="wait 21 more seconds") as refused:
         challenges.post_comment(member, idea, challenge, "Me again")
-    clock.freeze(clock.now() + timedelta(seconds=21))
+    assert refused.value.field == "body"
+    with pytest.raises(ChallengeError, match="one idea every 30 seconds: wait 16 more seconds"):
+        submit(member, challenge, title="A second idea too soon after the first")
+    clock.freeze(clock.now() + timedelta(seconds=19.5))
+    with pytest.raises(ChallengeError, match="wait 1 more second\\."):
+        challenges.post_comment(member, idea, challenge, "Me again")
+    clock.freeze(clock.now() + timedelta(seconds=0.5))
     challenges.post_comment(member, idea, challenge, "Me again")
 
 

@@ -1,0 +1,50 @@
+"""The one place that decides which state a challenge is in right now.
+
+A published challenge whose phase is "submission" but whose first date is
+still ahead is *upcoming*: it does not take ideas yet. Every badge, message
+and button reads `challenge_state()` (also `Challenge.state`), so the page
+never says "Taking ideas" beside "takes ideas from 12 December".
+"""
+from dataclasses import dataclass
+
+from app import clock
+
+LABELS = {
+    "draft": "Draft",
+    "upcoming": "Opening soon",
+    "submission": "Taking ideas",
+    "voting": "Voting",
+    "review": "In review",
+    "results": "Results",
+    "closed": "Closed",
+}
+
+
+@dataclass(frozen=True)
+class ChallengeState:
+    key: str  # draft, upcoming, submission, voting, review, results, closed
+    label: str  # what the badge says
+    takes_ideas: bool
+    takes_votes: bool
+    notice: str | None  # why ideas cannot be shared now; None when they can
+
+    @property
+    def is_upcoming(self):
+        return self.key == "upcoming"
+
+
+def challenge_state(challenge, now=None):
+    now = now or clock.now()
+    phase = challenge.phase
+    opens = clock.aware(challenge.submission_at)
+    if phase == "draft":
+        return ChallengeState("draft", LABELS["draft"], False, False, "This challenge is not published yet.")
+    if phase == "submission" and opens is not None and opens > now:
+        return ChallengeState("upcoming", LABELS["upcoming"], False, False,
+                              f"This challenge takes ideas from {opens:%d %B %Y}.")
+    if phase == "submission":
+        return ChallengeState("submission", LABELS["submission"], True, bool(challenge.is_open), None)
+    return ChallengeState(
+        phase, LABELS[phase], False, phase == "voting",
+        f"This challenge no longer takes new ideas: it is in its {LABELS[phase].lower()} phase.",
+    )
