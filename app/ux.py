@@ -1,7 +1,45 @@
 """Template helpers every page shares: pluralisation, avatars, snippets (issue 15)."""
+import re
+import unicodedata
+
+from markupsafe import Markup
+
 from app.text import plural, plural_word
+
+AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in ux.css, each dark enough for white initials
+
+
+def user_initials(user):
+    """Up to two letters from the display name ("Léa Bénévole" -> "LB"), else the username."""
+    name = (getattr(user, "name", None) or getattr(user, "username", "") or "?").strip()
+    words = [w for w in re.split(r"[\s._-]+", name) if w]
+    letters = "".join(w[0] for w in words[:2]) if len(words) > 1 else name[:1]
+    return unicodedata.normalize("NFC", letters).upper() or "?"
+
+
+def user_hue(user):
+    return (getattr(user, "id", 0) or 0) % AVATAR_COLOURS
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def snippet(html, length=180):
+    """Plain text of rendered (already sanitised) HTML, cut at a word: no raw **Markdown** in lists."""
+    from html import unescape
+
+    text = _SPACE.sub(" ", unescape(_TAGS.sub(" ", html or ""))).strip()
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
 
 
 def configure_ux(app):
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["plural_word"] = plural_word
+    app.jinja_env.filters["snippet"] = snippet
+    app.jinja_env.globals["user_initials"] = user_initials
+    app.jinja_env.globals["user_hue"] = user_hue
+    app.jinja_env.globals["Markup"] = Markup

@@ -114,7 +114,20 @@ def _span(seconds):
 def _state(state):
     if not state:
         return "—"
-    return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(state.items()))
+    return ", ".join(f"{key.replace('_', ' ')}: {_plain(value)}" for key, value in sorted(state.items()))
+
+
+def _plain(value):
+    """A value as a person reads it: yes/no, not Python's True/False; words, not snake_case codes."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value) or "none"
+    return str(value).replace("_", " ")
 
 
 def _target():
@@ -242,7 +255,8 @@ def log():
     context = dict(entries=entries, filters=filters, actions=services.ACTION_LABELS)
     if _target() == "log-table":
         return render_template("moderation/_log_table.html", **context)
-    return render_template("moderation/log.html", figures=services.figures(current_user), **context)
+    return render_template("moderation/log.html", figures=services.figures(current_user),
+                           challenges=services.moderated_challenges(current_user), **context)
 
 
 @bp.get("/log.csv")
