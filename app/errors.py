@@ -2,6 +2,7 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import db
+from app.text import plural
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
@@ -18,9 +19,30 @@ def render_error(code, detail=None):
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
+def _wait_message():
+    """How long a rate-limited person waits, in words ("Try again in 42 seconds.")."""
+    import time
+
+    from app.extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+    except Exception:  # outside a limited view there is no window to tell
+        limit = None
+    if limit is None:
+        return None
+    seconds = max(1, int(limit.reset_at - time.time()))
+    wait = plural(seconds, "second") if seconds < 120 else plural(-(-seconds // 60), "minute")
+    return f"Too many attempts in a short time. Try again in {wait}."
+
+
 def register_error_handlers(app):
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405):
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_error(429, _wait_message())
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

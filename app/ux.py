@@ -4,7 +4,7 @@ import unicodedata
 
 from markupsafe import Markup
 
-from app.text import plural, plural_word
+from app.text import plural, plural_word, snippet
 
 AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in ux.css, each dark enough for white initials
 
@@ -19,21 +19,6 @@ def user_initials(user):
 
 def user_hue(user):
     return (getattr(user, "id", 0) or 0) % AVATAR_COLOURS
-
-
-_TAGS = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
-
-
-def snippet(html, length=180):
-    """Plain text of rendered (already sanitised) HTML, cut at a word: no raw **Markdown** in lists."""
-    from html import unescape
-
-    text = _SPACE.sub(" ", unescape(_TAGS.sub(" ", html or ""))).strip()
-    if len(text) <= length:
-        return text
-    cut = text[:length].rsplit(" ", 1)[0].rstrip(",;:.")
-    return cut + "…"
 
 
 def configure_ux(app):

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from app import clock
 from app.auth.models import User
@@ -156,6 +156,8 @@ class Idea(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     description_html: Mapped[str] = mapped_column(Text)
+    # The start of description_html, loaded by idea lists for the card's snippet (not a column).
+    snippet_html: Mapped[str | None] = query_expression()
     status: Mapped[str] = mapped_column(String(20), default="pending")
     # status in IDEA_PUBLIC, stored so public lists are index scans; set by
     # the validator below whenever status is assigned, so it cannot drift.

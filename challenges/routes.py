@@ -1,5 +1,6 @@
 """Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
 import random
+from datetime import datetime
 from functools import wraps
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
@@ -10,6 +11,7 @@ from app.extensions import db, htmx
 from app.forms import int_arg
 from challenges import services
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
+from challenges.home import member_home
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
 
 bp = Blueprint("challenges", __name__)
@@ -72,6 +74,13 @@ def _visitor_seed():
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated:
+        # What changed is counted from the member's previous look at this page.
+        seen = session.get("home_seen_at")
+        mine = member_home(current_user, since=datetime.fromisoformat(seen) if seen else None,
+                           open_challenges=services.open_challenges())
+        session["home_seen_at"] = clock.now().isoformat()
+        return render_template("home/member.html", home=mine)
     return render_template("home/index.html", challenges=services.open_challenges(),
                            ideas=services.momentum_ideas())
 
