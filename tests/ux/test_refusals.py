@@ -64,3 +64,24 @@ def test_a_refused_comment_with_htmx_answers_the_form_alone(member_client):
                                   headers={**HX, "HX-Target": "comment-form-top"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "<html" not in body and "Write something first." in body
+
+
+def test_the_norms_error_is_tied_to_its_checkbox(member_client, session):
+    idea = IdeaFactory()
+    response = member_client.post(f"/ideas/{idea.id}/comments", data={"body": "Count me in"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="comment-form-top-norms"\s*aria-invalid="true" aria-describedby="comment-form-top-norms-error"',
+                     page)
+    assert re.search(r'<p class="error" id="comment-form-top-norms-error">Read and accept', page)
+    assert ">Count me in</textarea>" in page
+
+
+def test_the_owner_page_has_no_duplicate_ids(client, session):
+    from tests.conftest import login
+
+    challenge = ChallengeFactory()
+    login(client, challenge.owner)
+    for url in (f"/challenges/{challenge.slug}", f"/ideas/{IdeaFactory(challenge=challenge).id}"):
+        ids = re.findall(r'\sid="([^"]+)"', client.get(url).get_data(as_text=True))
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
