@@ -36,15 +36,17 @@ class ChallengeState:
 def challenge_state(challenge, now=None):
     now = now or clock.now()
     phase = challenge.phase
-    opens = clock.aware(challenge.submission_at)
     if phase == "draft":
         return ChallengeState("draft", LABELS["draft"], False, False, "This challenge is not published yet.")
-    if phase == "submission" and opens is not None and opens > now:
-        return ChallengeState("upcoming", LABELS["upcoming"], False, False,
+    # When ideas and votes are taken is the model's rule (Challenge.takes_ideas/takes_votes, also usable in SQL).
+    takes_ideas, takes_votes = challenge.takes_ideas(now), challenge.takes_votes(now)
+    if phase == "submission" and not takes_ideas:
+        opens = clock.aware(challenge.submission_at)
+        return ChallengeState("upcoming", LABELS["upcoming"], False, takes_votes,
                               f"This challenge takes ideas from {opens:%d %B %Y}.")
     if phase == "submission":
-        return ChallengeState("submission", LABELS["submission"], True, bool(challenge.is_open), None)
+        return ChallengeState("submission", LABELS["submission"], True, takes_votes, None)
     return ChallengeState(
-        phase, LABELS[phase], False, phase == "voting",
+        phase, LABELS[phase], False, takes_votes,
         f"This challenge no longer takes new ideas: it is in its {LABELS[phase].lower()} phase.",
     )

@@ -5,7 +5,7 @@ from app import clock
 from app.text import plain_text, plural, snippet
 from app.ux import user_initials
 from challenges.models import ChallengeFollow, IdeaFollow
-from moderation import services as moderation
+from moderation.services import decisions, items
 from tests.conftest import login
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 
@@ -43,13 +43,13 @@ def test_challenge_page_tabs_tools_cards_and_counts(client, session):
 
 
 def test_pairwise_ranking_reads_as_words(client, session):
-    from voting import services as voting
+    from voting.services import pairwise
 
     challenge = ChallengeFactory()
     ideas = IdeaFactory.create_batch(2, challenge=challenge)
     challenge.idea_count = 2
-    round_ = voting.open_pairwise_round(challenge.owner, challenge)
-    voting.record_pairwise_vote(UserFactory(), challenge, round_, ideas[0], ideas[1], ideas[0].id)
+    round_ = pairwise.open_pairwise_round(challenge.owner, challenge)
+    pairwise.record_pairwise_vote(UserFactory(), challenge, round_, ideas[0], ideas[1], ideas[0].id)
     page = client.get(f"/challenges/{challenge.slug}/pairwise/ranking").get_data(as_text=True)
     assert "Score =" not in page and "(wins + 1)" not in page
     assert re.search(r"the chance, out of 100,\s+that an idea wins against another one, from\s+1 answer\.", page)
@@ -59,8 +59,8 @@ def test_pairwise_ranking_reads_as_words(client, session):
 def test_the_moderation_log_is_readable(moderator_client, session, moderator):
     challenge = ChallengeFactory(title="How might we plant more trees?")
     idea = IdeaFactory(challenge=challenge)
-    moderation.decide(moderator, moderation.load_item("idea", idea.id), "lock")
-    moderation.decide(moderator, moderation.load_item("idea", idea.id), "reject", reason="off_topic", note="Parking")
+    decisions.decide(moderator, items.load_item("idea", idea.id), "lock")
+    decisions.decide(moderator, items.load_item("idea", idea.id), "reject", reason="off_topic", note="Parking")
     page = moderator_client.get("/moderation/log").get_data(as_text=True)
     table = re.search(r"<table.*?</table>", page, re.S).group(0)
     assert "True" not in table and "False" not in table and "off_topic" not in table

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from app import clock
-from challenges import services
+from app import clock, permissions
 from challenges.state import challenge_state
-from moderation import services as moderation
+from moderation.services import items as moderation_items
+from moderation.services import queue as moderation_queue
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 
@@ -35,8 +35,8 @@ def test_one_function_decides_the_state(session, phase, opens_in, is_open, key, 
     state = challenge_state(challenge)
     assert (state.key, state.label, state.takes_ideas, state.takes_votes) == (key, label, ideas, votes)
     assert challenge.phase_label == label
-    assert services.accepts_ideas(challenge) is ideas and services.accepts_votes(challenge) is votes
-    assert (services.submission_problem(challenge) is None) is ideas
+    assert challenge.takes_ideas(clock.now()) is ideas and challenge.takes_votes(clock.now()) is votes
+    assert bool(permissions.submission_verdict(challenge)) is ideas
 
 
 def test_a_published_holdup_that_opens_later_says_so_everywhere(client, session):
@@ -56,7 +56,7 @@ def test_a_published_holdup_that_opens_later_says_so_everywhere(client, session)
     page = response.get_data(as_text=True)
     assert "already" not in page and "Taking ideas" in page and "Share an idea" in page
     session.refresh(holdup)
-    assert services.accepts_ideas(holdup)
+    assert holdup.takes_ideas(clock.now()) and holdup.state.key == "submission"
 
 
 def test_a_regular_challenge_is_not_offered_a_dot_vote(client, session):
@@ -83,12 +83,12 @@ def test_the_item_page_wires_its_keys_and_decisions_refresh_the_counts(moderator
     challenge = ChallengeFactory()
     ideas = [IdeaFactory(challenge=challenge, status="pending", published_at=None) for _ in range(2)]
     for idea in ideas:
-        moderation.open_case(moderation.load_item("idea", idea.id), "pending")
+        moderation_queue.open_case(moderation_items.load_item("idea", idea.id), "pending")
     page = moderator_client.get(f"/moderation/items/idea/{ideas[0].id}").get_data(as_text=True)
     assert "js/moderation.js" in page and "data-case-single" in page and 'data-key="r"' in page
     queue = moderator_client.get("/moderation/").get_data(as_text=True)
     assert re.search(r'id="moderation-count"[^>]*>2<', queue) and 'data-count="2">2 items waiting' in queue
-    case = moderation.open_case_for("idea", ideas[0].id)
+    case = moderation_queue.open_case_for("idea", ideas[0].id)
     response = moderator_client.post(
         f"/moderation/items/idea/{ideas[0].id}/approve", data={"case_id": case.id, "seen_status": "pending"},
         headers=HX | {"HX-Target": f"case-{case.id}"})
