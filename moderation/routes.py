@@ -27,10 +27,10 @@ from app.auth.services import get_by_username
 from app.extensions import db
 from app.forms import int_arg
 from app.permissions import Refused
-from app.routing import hx_target, next_url, vary_on_htmx
+from app.routing import hx_target, next_url, vary_on_htmx, visible_or_404
+from challenges.loading import visible_challenge
 from challenges.models import Challenge
 from challenges.services.errors import ChallengeError
-from challenges.services.listings import get_challenge
 from moderation.forms import ActionForm, AppealForm, AppointForm, FlagForm, LiftForm, SuspendForm, WatchedWordForm
 from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS, WatchedWord
 from moderation.services import audit, decisions, flags, items, sanctions, watched_words
@@ -125,6 +125,15 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(v) for v in value) or "none"
     return str(value).replace("_", " ")
+
+
+def _visible_item(kind, item_id):
+    """An idea or comment the member may see (as on its page), or 404 whether hidden or missing."""
+    item = _load_item(kind, item_id)
+    seen = permissions.can_view_idea(current_user, item.idea, db.session.get(Challenge, item.challenge_id))
+    if seen and kind == "comment":
+        seen = permissions.can_view_comment(current_user, item.obj, item.challenge_id)
+    return visible_or_404(item, seen)
 
 
 def _first_error(form):
@@ -343,11 +352,7 @@ def _item_url(item):
 @member_bp.route("/flag/<kind>/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def flag(kind, item_id):
-    item = _load_item(kind, item_id)
-    if not permissions.can_view_idea(current_user, item.idea, db.session.get(Challenge, item.challenge_id)):
-        abort(404)
-    if kind == "comment" and not permissions.can_view_comment(current_user, item.obj, item.challenge_id):
-        abort(404)
+    item = _visible_item(kind, item_id)
     form = FlagForm()
     error = None
     if request.method == "POST":
@@ -367,7 +372,7 @@ def flag(kind, item_id):
 @member_bp.route("/appeal/<kind>/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def appeal(kind, item_id):
-    item = _load_item(kind, item_id)
+    item = _visible_item(kind, item_id)
     if item.author_id != current_user.id:
         abort(403)
     form = AppealForm()
@@ -396,7 +401,7 @@ def standing():
 @member_bp.route("/challenges/<slug>/moderators", methods=["GET", "POST"])
 @login_required
 def moderators(slug):
-    challenge = get_challenge(slug) or abort(404)
+    challenge = visible_challenge(slug)
     if not permissions.can_appoint_moderators(current_user, challenge):
         abort(403)
     form = AppointForm()
@@ -417,7 +422,7 @@ def moderators(slug):
 @member_bp.post("/challenges/<slug>/moderators/<int:user_id>/remove")
 @login_required
 def remove_moderator(slug, user_id):
-    challenge = get_challenge(slug) or abort(404)
+    challenge = visible_challenge(slug)
     if not permissions.can_appoint_moderators(current_user, challenge):
         abort(403)
     member = db.session.get(User, user_id) or abort(404)

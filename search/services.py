@@ -263,7 +263,7 @@ def read_request(args):
 
 def _private_challenges(viewer, include_hidden):
     """None: everything; else the challenges whose hidden items this viewer may search."""
-    if include_hidden and permissions.is_site_moderator(viewer):
+    if include_hidden and permissions.is_admin(viewer):
         return None
     if include_hidden and permissions.is_signed_in(viewer):
         return frozenset(db.session.scalars(select(Challenge.id).where(permissions.moderated_challenges_clause(viewer))))

@@ -291,15 +291,15 @@ def can_decide(user, author_id, challenge_id):
 
 
 def moderated_challenges_clause(user):
-    """Which challenges' items this user may moderate, as a SQL condition."""
+    """Which challenges' items this user may moderate, as a SQL condition (never another's draft)."""
     from challenges.models import Challenge, ChallengeModerator
 
-    if is_site_moderator(user):
-        return true()
     if not is_signed_in(user):
         return false()
+    if is_site_moderator(user):
+        return visible_challenges_clause(user)
     appointed = select(ChallengeModerator.challenge_id).where(ChallengeModerator.user_id == user.id)
-    return Challenge.id.in_(appointed)
+    return Challenge.id.in_(appointed) & visible_challenges_clause(user)
 
 
 def can_use_moderation_desk(user):

@@ -8,6 +8,7 @@ from app.permissions import Refused
 from challenges.services import comments as challenge_comments
 from challenges.services import ideas as challenge_ideas
 from challenges.services.errors import ChallengeError
+from moderation.models import WatchedWord
 from moderation.services import decisions, flags, watched_words
 from moderation.services.errors import ModerationError
 from tests.factories import CommentFactory, IdeaFactory, UserFactory
@@ -201,3 +202,20 @@ def test_vote_anomalies_reported_by_voting_enter_the_queue(session, challenge, m
     assert case.reason == "vote_anomaly" and "40 supports" in case.note
     decisions.decide(moderator, item(idea), "dismiss", case_id=case.id)
     assert case_of(idea) is None
+
+
+def test_a_backtracking_watched_pattern_is_refused_and_cannot_stall_a_post(session, admin):
+    import time
+
+    from moderation.services.watched_words import add_watched_word, match_watched_words
+
+    with pytest.raises(ModerationError, match="too long"):
+        add_watched_word(admin, r"(a|aa)+$", "block", is_regex=True)
+    # One that slipped in before the check (added straight to the table) still cannot stall anyone.
+    session.add(WatchedWord(pattern=r"(a|aa)+$", is_regex=True, action="block", created_by_id=admin.id,
+                            created_at=clock.now()))
+    session.flush()
+    started = time.monotonic()
+    hits = match_watched_words("a" * 60 + "!")
+    assert time.monotonic() - started < 2
+    assert [(h.pattern, h.action) for h in hits] == [(r"(a|aa)+$", "queue")]
