@@ -79,7 +79,10 @@
     }
     var fresh = document.getElementById(swapped.id) || swapped;
     if (fresh.hasAttribute && fresh.hasAttribute("data-decided")) {
-      countDown();
+      if (!fresh.hasAttribute("data-counted")) {  // htmx may report one swap more than once
+        fresh.setAttribute("data-counted", "");
+        countDown();
+      }
       var following = cards().filter(function (c) {
         return fresh.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING;
       });
