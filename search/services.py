@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import jobs, permissions
 from app.extensions import db
 from app.limits import MAX_QUERY
+from app.text import plain_text
 from challenges.models import IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Challenge, Comment, Idea
 from search.backend import SORTS, Document, IndexUnavailable, SearchRequest, backend_for
 from search.schema import KINDS
@@ -347,14 +348,14 @@ def _load_results(viewer, hits, private):
             continue  # hidden or deleted since it was indexed: its reindex job is on the way
         if key[0] == "idea":
             results.append(Result("idea", row, engine.highlight(row.title, hits.terms, whole=True),
-                                  engine.highlight(row.description, hits.terms), row.challenge))
+                                  engine.highlight(plain_text(row.description_html), hits.terms), row.challenge))
         elif key[0] == "challenge":
             results.append(Result("challenge", row, engine.highlight(row.title, hits.terms, whole=True),
-                                  engine.highlight(f"{row.summary} {row.problem}", hits.terms), row))
+                                  engine.highlight(f"{row.summary} {plain_text(row.problem_html)}", hits.terms), row))
         else:
             comment, idea = row
             results.append(Result("comment", comment, engine.highlight(idea.title, frozenset(), whole=True),
-                                  engine.highlight(comment.body, hits.terms), idea=idea))
+                                  engine.highlight(plain_text(comment.body_html), hits.terms), idea=idea))
     return results
 
 

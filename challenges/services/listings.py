@@ -2,8 +2,8 @@
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import literal, select, union_all
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import defer, joinedload, selectinload, with_expression
 
 from app import permissions
 from app.extensions import db
@@ -48,6 +48,7 @@ def _idea_conditions(challenge_id, status, tag):
     return conditions
 
 
+SNIPPET_SOURCE = 600  # characters of rendered HTML read for a card's first lines
 _LIST_DEFERRED = (Idea.description, Idea.description_html, Idea.feedback, Idea.feedback_html)
 
 
@@ -57,6 +58,7 @@ def _load_ideas_by_id(ids, with_feedback=False):
     query = (
         select(Idea)
         .options(*(defer(column) for column in deferred),
+                 with_expression(Idea.snippet_html, func.substr(Idea.description_html, 1, SNIPPET_SOURCE)),
                  joinedload(Idea.author), selectinload(Idea.tags))
         .where(Idea.id.in_(ids))
     )
