@@ -7,7 +7,7 @@ content never shows, even before its reindex job has run.
 from dataclasses import dataclass, field
 
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -15,7 +15,10 @@ from app import jobs, permissions
 from app.extensions import db
 from challenges.models import IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Challenge, Comment, Idea
 from search.backend import SORTS, Document, IndexUnavailable, SearchRequest, backend_for
+from search.postgres import PostgresBackend, install_ddl
 from search.schema import KINDS
+
+install_ddl(db.metadata)
 
 QUEUE = jobs.SEARCH_QUEUE
 MAX_QUERY = 256
@@ -23,6 +26,7 @@ PER_PAGE = 20
 MAX_PAGE = 50  # deep pages cost the engine more than they help people
 # Seconds the engine may spend on one search; with SQL and rendering the page stays under 300 ms.
 TIME_LIMIT = 0.2
+COUNT_LIMIT = 10_000
 SIMILAR_LIMIT = 5
 BATCH = 1000
 
@@ -33,6 +37,8 @@ STATUS_LABELS = {**PHASE_LABELS, **IDEA_STATUS_LABELS, "deleted": "Deleted"}
 
 
 def backend():
+    if current_app.config.get("SEARCH_BACKEND") == "postgres":
+        return PostgresBackend(db.session)
     return backend_for(current_app.config["SEARCH_INDEX_DIR"])
 
 
@@ -139,6 +145,8 @@ def count_documents():
 
 def reindex(keys):
     """Bring these documents up to date, or drop them when their rows are gone."""
+    if not backend().keeps_index:
+        return
     keys = sorted(set(keys))
     documents = documents_for(keys)
     found = {d.key for d in documents}
@@ -211,6 +219,7 @@ class SearchPage:
     facets: list = field(default_factory=list)
     suggestion: str | None = None
     timed_out: bool = False
+    exact: bool = True  # False: there are more than `total` results (counting stopped there)
     unavailable: bool = False
     error: str | None = None
     may_include_hidden: bool = False
@@ -221,7 +230,8 @@ class SearchPage:
 
     @property
     def pages(self):
-        return min(MAX_PAGE, max(1, -(-self.total // PER_PAGE)))
+        # When counting stopped early there are at least total + 1 results.
+        return min(MAX_PAGE, max(1, -(-(self.total + (not self.exact)) // PER_PAGE)))
 
     @property
     def has_next(self):
@@ -292,6 +302,7 @@ def search(viewer, *, q, filters, sort="relevance", page=1, include_hidden=False
     request = SearchRequest(
         text=q, filters=filters, private_challenges=private, sort=sort, offset=(page - 1) * PER_PAGE,
         limit=PER_PAGE, time_limit=current_app.config.get("SEARCH_TIME_LIMIT", TIME_LIMIT),
+        count_limit=current_app.config.get("SEARCH_COUNT_LIMIT", COUNT_LIMIT),
     )
     try:
         hits = backend().search(request)
@@ -299,7 +310,8 @@ def search(viewer, *, q, filters, sort="relevance", page=1, include_hidden=False
         result.unavailable = True
         request_rebuild()
         return result
-    result.total, result.suggestion, result.timed_out = hits.total, hits.suggestion, hits.timed_out
+    result.total, result.exact, result.suggestion, result.timed_out = (
+        hits.total, hits.exact, hits.suggestion, hits.timed_out)
     result.results = _load_results(viewer, hits, private)
     result.facets = _facets(viewer, hits.facets, filters)
     return result
@@ -339,22 +351,30 @@ def _load_results(viewer, hits, private):
                    or_(public_comment, moderated) if hidden_ok else public_comment)
         )
         rows.update({("comment", c.id): (c, i) for c, i in comments})
-    engine = backend()
-    results = []
+    shown = []
     for key in hits.keys:
         row = rows.get(key)
-        if row is None:
-            continue  # hidden or deleted since it was indexed: its reindex job is on the way
-        if key[0] == "idea":
-            results.append(Result("idea", row, engine.highlight(row.title, hits.terms, whole=True),
-                                  engine.highlight(row.description, hits.terms), row.challenge))
-        elif key[0] == "challenge":
-            results.append(Result("challenge", row, engine.highlight(row.title, hits.terms, whole=True),
-                                  engine.highlight(f"{row.summary} {row.problem}", hits.terms), row))
+        if row is not None:  # else hidden or deleted since it was indexed: its reindex job is on the way
+            shown.append((key[0], row))
+    # Highlighted: the shown results' shown fields only, in one call to the engine.
+    texts = []
+    for kind, row in shown:
+        if kind == "idea":
+            texts += [(row.title, 240, True), (row.description, 240, False)]
+        elif kind == "challenge":
+            texts += [(row.title, 240, True), (f"{row.summary} {row.problem}", 240, False)]
+        else:
+            texts += [(row[0].body, 240, False)]
+    marked = iter(backend().highlight_many(texts, hits))
+    results = []
+    for kind, row in shown:
+        if kind == "idea":
+            results.append(Result("idea", row, next(marked), next(marked), row.challenge))
+        elif kind == "challenge":
+            results.append(Result("challenge", row, next(marked), next(marked), row))
         else:
             comment, idea = row
-            results.append(Result("comment", comment, engine.highlight(idea.title, frozenset(), whole=True),
-                                  engine.highlight(comment.body, hits.terms), idea=idea))
+            results.append(Result("comment", comment, escape(idea.title), next(marked), idea=idea))
     return results
 
 
