@@ -205,8 +205,10 @@ class WhooshBackend(SearchBackend):
             return None  # only stop words or punctuation
         if len(terms) == 1:
             return Term(fieldname, terms[0])
-        # A phrase, or one typed word the analyser splits ("e-mail"): words in a row.
-        return Phrase(fieldname, terms)
+        if clause.phrase:
+            return Phrase(fieldname, terms)
+        # One typed word the analyser splits ("status:hidden"): its words, anywhere.
+        return And([Term(fieldname, t) for t in terms])
 
     def _query(self, text):
         """(matching query, ranking query, analysed positive terms), from search.syntax.
@@ -295,7 +297,7 @@ class WhooshBackend(SearchBackend):
             kind, challenge, status, tagset = (self._values(subsearcher, FACET_FIELDS[name]) for name in FACETS)
             matcher = query.matcher(subsearcher, subsearcher.boolean_context())
             for n, docnum in enumerate(matcher.all_ids()):
-                if counting and total and n % 256 == 0 and time.perf_counter() > deadline:
+                if counting and total and n % 64 == 0 and time.perf_counter() > deadline:
                     counting, timed_out = False, True
                 if allowed is not None and docnum not in allowed:
                     continue

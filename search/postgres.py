@@ -198,15 +198,18 @@ class PostgresBackend(SearchBackend):
     def search(self, request):
         params = {}
         matches = self._matches(request, params)
-        params.update(offset=request.offset, limit=request.limit, cap=request.count_limit + 1)
+        params.update(offset=request.offset, limit=request.limit, cap=request.count_limit + 1,
+                      count_limit=request.count_limit)
         page = self.session.execute(text(
             f"SELECT kind, id FROM ({matches}) AS found ORDER BY {_SORTS.get(request.sort, _SORTS['relevance'])} "
             "OFFSET :offset LIMIT :limit"), params).all()
         # The total and facets over at most count_limit + 1 matches: an exact count, or
         # "more than count_limit". No time limit: the cap alone keeps it fast and stable.
         counted = self.session.execute(text(f"""
-            WITH m AS MATERIALIZED (SELECT kind, id, challenge_id, status FROM ({matches}) AS found LIMIT :cap)
-            SELECT 'total', '', count(*) FROM m
+            WITH counted AS MATERIALIZED (
+                SELECT kind, id, challenge_id, status FROM ({matches}) AS found LIMIT :cap
+            ), m AS (SELECT * FROM counted LIMIT :count_limit)
+            SELECT 'total', '', count(*) FROM counted
             UNION ALL SELECT 'kind', kind, count(*) FROM m GROUP BY kind
             UNION ALL SELECT 'challenge', challenge_id::text, count(*) FROM m GROUP BY challenge_id
             UNION ALL SELECT 'status', status, count(*) FROM m GROUP BY status
