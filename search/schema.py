@@ -19,12 +19,12 @@ def make_schema():
     return fields.Schema(
         key=fields.ID(unique=True, stored=True),  # "idea:42"
         kind=fields.ID(stored=True, sortable=True),
-        pk=fields.NUMERIC(int, bits=64, stored=True),
+        pk=fields.STORED(),  # read back from hits; never searched
         # Spelling suggestions come from title words (kept unstemmed in a side
         # field); doing the same for bodies doubled the postings and the rebuild time.
-        title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0, spelling=True),
+        title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0, spelling=True, phrase=False),  # scoring only
         body=fields.TEXT(analyzer=ANALYZER),  # indexed with the title and tags too: queries match here
-        tags=fields.KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=2.0),
+        tags=fields.KEYWORD(commas=True, lowercase=True),  # the tag filter; tag words are matched in `body`
         # The same tags as a per-document list: counting a facet reads it only for
         # matching documents (facets on `tags` itself walk every posting of every tag).
         tagset=fields.COLUMN(columns.VarBytesListColumn()),
@@ -32,8 +32,10 @@ def make_schema():
         challenge=fields.ID(sortable=True),
         # "1" when every visitor may see it; moderators may search the rest.
         public=fields.ID(),
-        supporters=fields.NUMERIC(int, bits=32, sortable=True),
-        published=fields.NUMERIC(int, bits=64, sortable=True),  # epoch seconds
+        # Sort keys only, so columns without terms: a NUMERIC field would index 8 to 16
+        # range terms per document, which no query here uses.
+        supporters=fields.COLUMN(columns.NumericColumn("i")),
+        published=fields.COLUMN(columns.NumericColumn("q")),  # epoch seconds
     )
 
 

@@ -4,6 +4,7 @@ The index answers with keys in ranked order; the rows are then loaded
 with SQL under app.permissions, so a result is always current and hidden
 content never shows, even before its reindex job has run.
 """
+import os
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -13,7 +14,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs, permissions
 from app.extensions import db
-from challenges.models import IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Challenge, Comment, Idea
+from app.tags import Tag
+from challenges.models import (
+    IDEA_PUBLIC,
+    IDEA_STATUS_LABELS,
+    PHASE_LABELS,
+    Challenge,
+    Comment,
+    Idea,
+    idea_tags,
+)
 from search.backend import SORTS, Document, IndexUnavailable, SearchRequest, backend_for
 from search.postgres import PostgresBackend, install_ddl
 from search.schema import KINDS
@@ -28,7 +38,8 @@ MAX_PAGE = 50  # deep pages cost the engine more than they help people
 TIME_LIMIT = 0.2
 COUNT_LIMIT = 10_000
 SIMILAR_LIMIT = 5
-BATCH = 1000
+BATCH = 2000
+MULTIPROCESS_FROM = 20_000  # documents; below it, starting processes costs more than it saves
 
 KIND_LABELS = {"idea": "Ideas", "challenge": "Challenges", "comment": "Comments"}
 SORT_LABELS = {"relevance": "Relevance", "supporters": "Most supported", "newest": "Newest"}
@@ -124,16 +135,57 @@ def documents_for(keys):
     return documents
 
 
+def _tags_by_owner(association, owner_column, pks):
+    rows = db.session.execute(
+        select(owner_column, Tag.name).join(Tag, Tag.id == association.c.tag_id).where(owner_column.in_(pks))
+        .order_by(owner_column, Tag.name))
+    tags = {}
+    for pk, name in rows:
+        tags.setdefault(pk, []).append(name)
+    return tags
+
+
+def _idea_batches(after):
+    """Rebuild reads: only the indexed columns, as plain rows (no ORM objects), in id order."""
+    columns = (Idea.id, Idea.title, Idea.description, Idea.status, Idea.challenge_id, Idea.supporter_count,
+               Idea.published_at, Idea.created_at, Challenge.phase)
+    rows = db.session.execute(select(*columns).join(Challenge, Challenge.id == Idea.challenge_id)
+                              .where(Idea.id > after).order_by(Idea.id).limit(BATCH)).all()
+    tags = _tags_by_owner(idea_tags, idea_tags.c.idea_id, [r.id for r in rows]) if rows else {}
+    return rows, [Document(
+        kind="idea", pk=r.id, title=r.title, body=r.description, status=r.status, challenge_id=r.challenge_id,
+        public=r.status in IDEA_PUBLIC and r.phase != "draft", tags=tags.get(r.id, []),
+        supporters=r.supporter_count, published=r.published_at or r.created_at) for r in rows]
+
+
+def _comment_batches(after):
+    columns = (Comment.id, Comment.body, Comment.status, Comment.created_at, Idea.status.label("idea_status"),
+               Idea.challenge_id, Challenge.phase)
+    rows = db.session.execute(
+        select(*columns).join(Idea, Idea.id == Comment.idea_id).join(Challenge, Challenge.id == Idea.challenge_id)
+        .where(Comment.id > after).order_by(Comment.id).limit(BATCH)).all()
+    return rows, [Document(
+        kind="comment", pk=r.id, title="", body=r.body, status=r.status, challenge_id=r.challenge_id,
+        public=r.status == "published" and r.idea_status in IDEA_PUBLIC and r.phase != "draft",
+        published=r.created_at) for r in rows]
+
+
+def _challenge_batches(after):
+    ids = list(db.session.scalars(select(Challenge.id).where(Challenge.id > after).order_by(Challenge.id)
+                                  .limit(BATCH)))
+    return ids, _load_challenges(Challenge.id.in_(ids)) if ids else []  # few rows: the ORM loader will do
+
+
 def all_documents():
-    """Every challenge, idea and comment, streamed in batches of ids."""
-    for load, column in _LOADERS.values():
+    """Every challenge, idea and comment, streamed in batches read in id order."""
+    for batches in (_challenge_batches, _idea_batches, _comment_batches):
         last = 0
         while True:
-            ids = list(db.session.scalars(select(column).where(column > last).order_by(column).limit(BATCH)))
-            if not ids:
+            rows, documents = batches(last)
+            if not rows:
                 break
-            yield from load(column.in_(ids))
-            last = ids[-1]  # the session's identity map is weak: finished batches are freed
+            yield from documents
+            last = documents[-1].pk
 
 
 def count_documents():
@@ -169,8 +221,11 @@ def challenge_family_keys(challenge_id):
     return [f"challenge:{challenge_id}", *(f"idea:{i}" for i in idea_ids), *(f"comment:{c}" for c in comment_ids)]
 
 
-def rebuild(progress=None):
-    return backend().rebuild(all_documents(), documents_for, progress)
+def rebuild(progress=None, procs=None):
+    """Rebuild the index from the database. Large rebuilds use every CPU core (whoosh's MpWriter)."""
+    if procs is None:
+        procs = min(4, os.cpu_count() or 1) if count_documents() >= MULTIPROCESS_FROM else 1
+    return backend().rebuild(all_documents(), documents_for, progress, procs=procs)
 
 
 def request_rebuild():
