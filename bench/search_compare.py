@@ -93,7 +93,7 @@ def run(corpus_name, ideas, queries_per_kind):
         with sqlite_app.app_context():
             engine = services.backend()
 
-            def whoosh(text):
+            def whoosh(text, engine=engine):
                 return engine.search(SearchRequest(text, limit=20, time_limit=0.2))
             w = timed(whoosh, texts_)
             w_exact = sum(whoosh(t).exact for t in texts_)
@@ -103,7 +103,7 @@ def run(corpus_name, ideas, queries_per_kind):
 
             pg_engine = PostgresBackend(db.session)
 
-            def postgres(text):
+            def postgres(text, pg_engine=pg_engine):
                 hits = pg_engine.search(SearchRequest(text, limit=20))
                 db.session.rollback()
                 return hits

@@ -25,12 +25,11 @@ from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from whoosh import collectors, highlight, index, qparser, sorting
+from whoosh import collectors, highlight, index, sorting
 from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Term
 
 from search import syntax
 from search.schema import ANALYZER, document_key, make_schema
-
 
 
 def _cache_missing_length_columns():
@@ -141,7 +140,7 @@ class SearchBackend(ABC):
         ...
 
     @abstractmethod
-    def rebuild(self, documents: Iterable, reload, progress=None):
+    def rebuild(self, documents: Iterable, reload, progress=None, **options):
         """Index `documents` into a fresh index and switch to it when complete.
 
         Changes written while the rebuild runs are replayed on the new index

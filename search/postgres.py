@@ -125,12 +125,12 @@ class PostgresBackend(SearchBackend):
     def writer(self):
         yield _NoWrites()
 
-    def rebuild(self, documents, reload, progress=None):
+    def rebuild(self, documents, reload, progress=None, **options):
         return None
 
     # Reading
 
-    def _matches(self, request, params):
+    def _matches(self, request, params, ranked=True):
         """SQL for every visible match: kind, id, challenge, status, rank, supporters, published."""
         from challenges.models import IDEA_PUBLIC
 
@@ -148,7 +148,8 @@ class PostgresBackend(SearchBackend):
                             + extra.format(challenge="i.challenge_id") + ")"),
             }
         match = "{vector} @@ q.query" if request.text.strip() else "TRUE"
-        rank = "ts_rank({vector}, q.query)" if request.text.strip() else "0"
+        # Counting needs no rank: computing it reads every match's whole vector.
+        rank = "ts_rank({vector}, q.query)" if request.text.strip() and ranked else "0::real"
         filters = request.filters or {}
         parts = {
             "idea": f"""
@@ -198,6 +199,7 @@ class PostgresBackend(SearchBackend):
     def search(self, request):
         params = {}
         matches = self._matches(request, params)
+        unranked = self._matches(request, params, ranked=False)
         params.update(offset=request.offset, limit=request.limit, cap=request.count_limit + 1,
                       count_limit=request.count_limit)
         page = self.session.execute(text(
@@ -207,7 +209,7 @@ class PostgresBackend(SearchBackend):
         # "more than count_limit". No time limit: the cap alone keeps it fast and stable.
         counted = self.session.execute(text(f"""
             WITH counted AS MATERIALIZED (
-                SELECT kind, id, challenge_id, status FROM ({matches}) AS found LIMIT :cap
+                SELECT kind, id, challenge_id, status FROM ({unranked}) AS found LIMIT :cap
             ), m AS (SELECT * FROM counted LIMIT :count_limit)
             SELECT 'total', '', count(*) FROM counted
             UNION ALL SELECT 'kind', kind, count(*) FROM m GROUP BY kind
@@ -266,13 +268,11 @@ class PostgresBackend(SearchBackend):
         texts = [t or "" for t, _, _ in items]
         options = [HEADLINE_ALL if whole or len(t or "") <= length else HEADLINE for t, length, whole in items]
         rows = self.session.execute(text(f"""
-            SELECT CASE WHEN x.body @@ q.query OR x.body = '' THEN ts_headline('{CONFIG}', x.body, q.query, x.options)
-                   END
+            SELECT ts_headline('{CONFIG}', x.body, q.query, x.options)
             FROM unnest(CAST(:texts AS text[]), CAST(:options AS text[])) WITH ORDINALITY AS x(body, options, n),
                  (SELECT websearch_to_tsquery('{CONFIG}', :query) AS query) AS q
             ORDER BY x.n
-        """.replace("x.body @@ q.query", f"to_tsvector('{CONFIG}', x.body) @@ q.query")),
-            {"texts": texts, "options": options, "query": hits.query}).scalars().all()
+        """), {"texts": texts, "options": options, "query": hits.query}).scalars().all()
         marked = []
         for (original, length, whole), headline in zip(items, rows, strict=True):
             if not headline or START not in headline:

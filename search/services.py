@@ -223,9 +223,12 @@ def challenge_family_keys(challenge_id):
 
 def rebuild(progress=None, procs=None):
     """Rebuild the index from the database. Large rebuilds use every CPU core (whoosh's MpWriter)."""
+    engine = backend()
+    if not engine.keeps_index:
+        return None
     if procs is None:
         procs = min(4, os.cpu_count() or 1) if count_documents() >= MULTIPROCESS_FROM else 1
-    return backend().rebuild(all_documents(), documents_for, progress, procs=procs)
+    return engine.rebuild(all_documents(), documents_for, progress, procs=procs)
 
 
 def request_rebuild():
