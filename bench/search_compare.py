@@ -96,6 +96,7 @@ def run(corpus_name, ideas, queries_per_kind):
             def whoosh(text, engine=engine):
                 return engine.search(SearchRequest(text, limit=20, time_limit=0.2))
             w = timed(whoosh, texts_)
+            w_cpu = timed_cpu(whoosh, texts_)
             w_exact = sum(whoosh(t).exact for t in texts_)
             w_totals = {t: whoosh(t).total for t in texts_}
         with pg_app.app_context():
@@ -111,15 +112,28 @@ def run(corpus_name, ideas, queries_per_kind):
             p_totals = {t: postgres(t).total for t in texts_}
         f = timed(fts_run, texts_)
         f_totals = {t: fts_run(t)[1][0] for t in texts_}
-        row = {"kind": kind, "queries": len(texts_), "whoosh": stats(w), "postgres": stats(p), "fts5": stats(f),
+        row = {"kind": kind, "queries": len(texts_), "whoosh": stats(w), "whoosh_cpu": stats(w_cpu),
+               "postgres": stats(p), "fts5": stats(f),
                "whoosh_exact_totals": w_exact, "median_matches_fts5": sorted(f_totals.values())[len(f_totals) // 2],
                "totals": {t: [w_totals[t], p_totals[t], f_totals[t]] for t in texts_}}
         rows.append(row)
         print(f"[{corpus_name}] {kind:<9} ({len(texts_)} queries, median {row['median_matches_fts5']:,} matches) "
-              f"p50/p95/max ms — whoosh {fmt(row['whoosh'])} | PostgreSQL {fmt(row['postgres'])} | "
+              f"p50/p95/max ms — whoosh {fmt(row['whoosh'])} (CPU {fmt(row['whoosh_cpu'])}) | "
+              f"PostgreSQL {fmt(row['postgres'])} | "
               f"FTS5 {fmt(row['fts5'])} | whoosh exact totals {w_exact}/{len(texts_)}", flush=True)
     results["queries"] = rows
     return results
+
+
+def timed_cpu(function, queries, repeat=2):
+    """CPU time of this process per query: what a query costs whatever else the machine is running."""
+    latencies = []
+    for _ in range(repeat):
+        for query in queries:
+            started = time.process_time()
+            function(query)
+            latencies.append((time.process_time() - started) * 1000)
+    return latencies
 
 
 def fmt(figures):
