@@ -41,7 +41,7 @@ class Config:
     SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
     # Search: "whoosh" (an index directory on this host) or "postgres" (the database's full-text search).
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "whoosh")
-    SEARCH_COUNT_LIMIT = int(_env("SEARCH_COUNT_LIMIT", "10000"))  # beyond it: "more than N results"
+    SEARCH_COUNT_LIMIT = int(_env("SEARCH_COUNT_LIMIT", "1000"))  # beyond it: "more than N results"
     # A new member posts at most once per this many seconds (0: no limit).
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     LOGIN_FAILURES_PER_MINUTE = 10

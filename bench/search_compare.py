@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, Vocabulary, fresh_database
 from bench.search_index import INDEX_DIR, build_fts, fts_search, make_app, pick_queries, seed, stats, timed
+from search.services import COUNT_LIMIT
 
 
 def cpu_seconds():
@@ -42,17 +43,30 @@ def corpus(name, ideas):
     return None, None
 
 
-def run(corpus_name, ideas, queries_per_kind):
+def run(corpus_name, ideas, queries_per_kind, reuse=False):
     from search.backend import SearchRequest
     from search.postgres import PostgresBackend
 
     results = {"corpus": corpus_name, "ideas": ideas}
     texts, queries = corpus(corpus_name, ideas)
-    sqlite_url = fresh_database("sqlite", f"kindling_bench_compare_{corpus_name}")
-    sqlite_app = make_app(sqlite_url)
-    started = time.perf_counter()
-    frequencies = seed(sqlite_app, ideas, Vocabulary(), texts)
-    print(f"[{corpus_name}] seeded {ideas:,} ideas in SQLite in {time.perf_counter() - started:.0f}s", flush=True)
+    index_dir = INDEX_DIR.with_name(f"{INDEX_DIR.name}-{corpus_name}")
+    sqlite_path = RESULTS / f"kindling_bench_compare_{corpus_name}.db"
+    previous = RESULTS / f"search_compare_{ideas}.json"
+    reuse = reuse and sqlite_path.exists() and index_dir.exists() and previous.exists()
+    if reuse:
+        # Queries only: the SQLite rows, FTS5 table and whoosh index of the last run; rebuild figures from it.
+        last = next(c for c in json.loads(previous.read_text()) if c["corpus"] == corpus_name)
+        results.update({k: v for k, v in last.items() if k.endswith("_seconds")}, reused=True)
+        queries = {row["kind"]: list(row["totals"]) for row in last["queries"]}
+        sqlite_url = f"sqlite:///{sqlite_path}"
+        sqlite_app = make_app(sqlite_url)
+    else:
+        sqlite_url = fresh_database("sqlite", f"kindling_bench_compare_{corpus_name}")
+        sqlite_app = make_app(sqlite_url)
+        started = time.perf_counter()
+        frequencies = seed(sqlite_app, ideas, Vocabulary(), texts)
+        print(f"[{corpus_name}] seeded {ideas:,} ideas in SQLite in {time.perf_counter() - started:.0f}s", flush=True)
+    sqlite_app.config["SEARCH_INDEX_DIR"] = str(index_dir)
     if queries is None:
         picked = pick_queries(frequencies, ideas, queries_per_kind, random.Random(3))
         queries = {"two-word": picked["two-word"], "rare": picked["rare"], "common": picked["common"]}
@@ -69,15 +83,20 @@ def run(corpus_name, ideas, queries_per_kind):
 
     from search import services
 
-    shutil.rmtree(INDEX_DIR, ignore_errors=True)
-    with sqlite_app.app_context():
-        cpu, started = cpu_seconds(), time.perf_counter()
-        services.rebuild()
-        results["whoosh_rebuild_seconds"] = round(time.perf_counter() - started, 1)
-        results["whoosh_rebuild_cpu_seconds"] = round(cpu_seconds() - cpu, 1)
+    if not reuse:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        with sqlite_app.app_context():
+            cpu, started = cpu_seconds(), time.perf_counter()
+            services.rebuild()
+            results["whoosh_rebuild_seconds"] = round(time.perf_counter() - started, 1)
+            results["whoosh_rebuild_cpu_seconds"] = round(cpu_seconds() - cpu, 1)
+        fts, results["fts5_build_seconds"] = build_fts(Path(sqlite_url.removeprefix("sqlite:///")))
+    else:
+        import sqlite3
+
+        fts = sqlite3.connect(sqlite_path)
     print(f"[{corpus_name}] whoosh rebuild: {results['whoosh_rebuild_seconds']}s wall, "
-          f"{results['whoosh_rebuild_cpu_seconds']}s CPU", flush=True)
-    fts, results["fts5_build_seconds"] = build_fts(Path(sqlite_url.removeprefix("sqlite:///")))
+          f"{results['whoosh_rebuild_cpu_seconds']}s CPU{' (last run)' if reuse else ''}", flush=True)
     fts_run = fts_search(fts)
 
     with pg_app.app_context():
@@ -94,7 +113,7 @@ def run(corpus_name, ideas, queries_per_kind):
             engine = services.backend()
 
             def whoosh(text, engine=engine):
-                return engine.search(SearchRequest(text, limit=20, time_limit=0.2))
+                return engine.search(SearchRequest(text, limit=20, time_limit=0.2, count_limit=COUNT_LIMIT))
             w = timed(whoosh, texts_)
             w_cpu = timed_cpu(whoosh, texts_)
             w_exact = sum(whoosh(t).exact for t in texts_)
@@ -105,7 +124,7 @@ def run(corpus_name, ideas, queries_per_kind):
             pg_engine = PostgresBackend(db.session)
 
             def postgres(text, pg_engine=pg_engine):
-                hits = pg_engine.search(SearchRequest(text, limit=20))
+                hits = pg_engine.search(SearchRequest(text, limit=20, count_limit=COUNT_LIMIT))
                 db.session.rollback()
                 return hits
             p = timed(postgres, texts_)
@@ -145,10 +164,13 @@ def main():
     parser.add_argument("--ideas", type=int, default=100_000)
     parser.add_argument("--corpus", choices=("prose", "random", "both"), default="both")
     parser.add_argument("--queries", type=int, default=30, help="queries per kind for the random corpus")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the queries again on the last run's SQLite rows and whoosh index "
+                             "(PostgreSQL is seeded again: one database holds one corpus)")
     args = parser.parse_args()
     figures = []
     for name in (("prose", "random") if args.corpus == "both" else (args.corpus,)):
-        figures.append(run(name, args.ideas, args.queries))
+        figures.append(run(name, args.ideas, args.queries, args.reuse))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"search_compare_{args.ideas}.json"
     out.write_text(json.dumps(figures, indent=2))

@@ -96,7 +96,7 @@ class SearchRequest:
     time_limit: float = 0.25
     suggest: bool = True
     # Matches counted (with the facets) before the total is shown as "more than N".
-    count_limit: int = 10_000
+    count_limit: int = 1_000
 
 
 @dataclass

@@ -36,7 +36,7 @@ PER_PAGE = 20
 MAX_PAGE = 50  # deep pages cost the engine more than they help people
 # Seconds the engine may spend on one search; with SQL and rendering the page stays under 300 ms.
 TIME_LIMIT = 0.2
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 SIMILAR_LIMIT = 5
 BATCH = 2000
 MULTIPROCESS_FROM = 20_000  # documents; below it, starting processes costs more than it saves
