@@ -37,6 +37,17 @@ def writing():
         _declared.reset(token)
 
 
+@contextmanager
+def reading():
+    """Transactions begun inside this block only read (plain BEGIN on SQLite), beside the writer:
+    for long reads outside a request, such as a search index rebuild."""
+    token = _declared.set(False)
+    try:
+        yield
+    finally:
+        _declared.reset(token)
+
+
 def may_write():
     declared = _declared.get()
     if declared is not None:

@@ -29,7 +29,7 @@ from whoosh import collectors, highlight, index, sorting
 from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Term
 
 from search import syntax
-from search.schema import ANALYZER, document_key, make_schema
+from search.schema import ANALYZER, WORDS, document_key, make_schema
 
 
 def _cache_missing_length_columns():
@@ -242,7 +242,7 @@ class WhooshBackend(SearchBackend):
         Matching runs on `body` alone, which also holds the title and tags: one
         posting list per word, intersected, instead of a union over three fields
         per word. Title words then add to the score."""
-        required, excluded, terms = [], [], set()
+        required, excluded, terms, title_words = [], [], set(), set()
         for group in syntax.parse(text):
             alternatives = [q for q in (self._clause(c) for c in group) if q is not None]
             if not alternatives:
@@ -253,6 +253,7 @@ class WhooshBackend(SearchBackend):
             required.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
             for clause in group:
                 terms.update(self._terms(clause.text))
+                title_words.update(token.text for token in WORDS(clause.text))
         if not required:
             # Nothing but stop words matches nothing; only exclusions match the rest.
             return (NullQuery, NullQuery, frozenset()) if not excluded else (
@@ -260,7 +261,7 @@ class WhooshBackend(SearchBackend):
         words = required[0] if len(required) == 1 else And(required)
         if excluded:
             words = AndNot(words, Or(excluded))
-        titles = Or([Term("title", t) for t in sorted(terms)])
+        titles = Or([Term("title", t) for t in sorted(title_words)])
         return words, AndMaybe(words, titles), frozenset(terms)
 
     def _visibility(self, private_challenges):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from tqdm import tqdm
 
 from app import permissions
+from app.database import reading
 from app.extensions import db, htmx
 from challenges.services import listings as challenge_listings
 from search import services
@@ -61,7 +62,8 @@ def rebuild_command():
     if not services.backend().keeps_index:
         click.echo("SEARCH_BACKEND=postgres searches the database itself: there is no index to rebuild.")
         return
-    total = services.count_documents()
-    with tqdm(total=total, desc="Indexing", unit=" documents", unit_scale=True, file=sys.stdout) as bar:
-        generation = services.rebuild(progress=bar.update)
+    with reading():  # the whole rebuild only reads: it never holds SQLite's write lock
+        total = services.count_documents()
+        with tqdm(total=total, desc="Indexing", unit=" documents", unit_scale=True, file=sys.stdout) as bar:
+            generation = services.rebuild(progress=bar.update)
     click.echo(f"Indexed {total:,} documents into {generation}.")

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs, permissions
+from app.database import reading
 from app.extensions import db
 from app.tags import Tag
 from challenges.models import (
@@ -226,9 +227,11 @@ def rebuild(progress=None, procs=None):
     engine = backend()
     if not engine.keeps_index:
         return None
-    if procs is None:
-        procs = min(4, os.cpu_count() or 1) if count_documents() >= MULTIPROCESS_FROM else 1
-    return engine.rebuild(all_documents(), documents_for, progress, procs=procs)
+    # Minutes of reading: on SQLite it must not hold the write lock (BEGIN IMMEDIATE) all along.
+    with reading():
+        if procs is None:
+            procs = min(4, os.cpu_count() or 1) if count_documents() >= MULTIPROCESS_FROM else 1
+        return engine.rebuild(all_documents(), documents_for, progress, procs=procs)
 
 
 def request_rebuild():
