@@ -37,7 +37,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # filled from REDIS_URL, or memory://
     RUN_SCHEDULER = False  # production runs `flask scheduler` (or cron) instead
-    # Seconds a search may spend counting matches before it shows "more than N results".
+    # CPU seconds a search may spend counting matches before it shows "more than N results".
     SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
     # Search: "whoosh" (an index directory on this host) or "postgres" (the database's full-text search).
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "whoosh")
