@@ -29,6 +29,7 @@ def create_app(config=None):
     configure_templates(app)
     configure_errors(app)
     configure_cli(app)
+    configure_operations(app)
     return app
 
 
@@ -45,6 +46,10 @@ def configure_settings(app, config):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        # Redis down: count in memory (logged once), check Redis again now and then, go back when it answers.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite wants no pool pinging, and waits on a busy file instead of failing.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.sqlite_engine_options()
@@ -70,17 +75,31 @@ def configure_accounts(app):
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdecimal() and len(user_id) < 10 else None
+    def load_user(session_id):
+        # "<id>:<generation>" (User.get_id): a cookie from an older generation names nobody.
+        user_id, _, generation = session_id.partition(":")
+        if not (user_id.isdecimal() and generation.isdecimal() and len(user_id) < 10 and len(generation) < 10):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_generation == int(generation) else None
 
 
 def configure_security(app):
-    from app.security import add_security_headers, ensure_secret_key
+    from app.security import (
+        add_security_headers,
+        ensure_secret_key,
+        refuse_nul_in_address,
+        refuse_writes_while_suspended,
+        trust_proxies,
+    )
 
     ensure_secret_key(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(add_security_headers)
+    trust_proxies(app)
+    app.before_request(refuse_nul_in_address)
+    app.before_request(refuse_writes_while_suspended)
 
 
 def configure_listeners(app):
@@ -88,10 +107,12 @@ def configure_listeners(app):
     import moderation.hooks
     import search.hooks
     import voting.hooks
+    from challenges.holdups import hooks as holdups_hooks
 
     voting.hooks.connect()
     moderation.hooks.connect()
     search.hooks.connect()
+    holdups_hooks.connect()  # Hold-ups
 
 
 def configure_jobs(app):
@@ -101,9 +122,11 @@ def configure_jobs(app):
     import challenges.jobs
     import voting.jobs
     from app import jobs, scheduler
+    from challenges.holdups import jobs as holdups_jobs
 
     challenges.jobs.schedule()
     voting.jobs.schedule()
+    holdups_jobs.schedule()  # Hold-ups
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
@@ -117,7 +140,9 @@ def configure_jobs(app):
 
 def configure_blueprints(app):
     from app.admin.routes import bp as admin_bp
+    from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
+    from challenges.holdups.routes import bp as holdups_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import blueprints as moderation_blueprints
     from search.routes import bp as search_bp
@@ -126,7 +151,7 @@ def configure_blueprints(app):
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
+    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp, holdups_bp):
         app.register_blueprint(blueprint)
 
 
@@ -137,20 +162,38 @@ class BoundedInt(IntegerConverter):
 
 
 def configure_templates(app):
-    from app import permissions
+    from app import fragments, limits, permissions
+    from moderation.fragments import FRAGMENTS as moderation_fragments
+    from search.fragments import FRAGMENTS as search_fragments
+    from voting.fragments import FRAGMENTS as voting_fragments
 
     app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.globals["slot"] = fragments.slot
+    app.jinja_env.globals["limits"] = limits
+    # What each feature shows on the pages of the features below it.
+    for contributed in (voting_fragments, moderation_fragments, search_fragments):
+        fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
 
 def configure_errors(app):
+    from app import routing
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
+    routing.configure(app)
 
 
 def configure_cli(app):
     from app.cli import register_commands
 
     register_commands(app)
+
+
+# --- operations (issue 14): request ids, JSON logs in production, health endpoints ---
+def configure_operations(app):
+    from app import health, observability
+
+    observability.init_app(app)
+    health.init_app(app)

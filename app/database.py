@@ -39,8 +39,7 @@ def writing():
 
 @contextmanager
 def reading():
-    """Transactions begun inside this block only read (plain BEGIN on SQLite), beside the writer:
-    for long reads outside a request, such as a search index rebuild."""
+    """Transactions begun inside this block only read (a plain deferred BEGIN on SQLite)."""
     token = _declared.set(False)
     try:
         yield

@@ -1,4 +1,6 @@
 """Imports every model so Alembic and create_all see the whole schema."""
+# Hold-ups
+import challenges.holdups.models  # noqa: F401,E402
 import moderation.models  # noqa: F401,E402
 import voting.models  # noqa: F401,E402
 from app.auth.models import User, user_interests, user_skills  # noqa: F401

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import jobs, permissions
 from app.database import reading
 from app.extensions import db
+from app.limits import MAX_QUERY
 from app.tags import Tag
 from challenges.models import (
     IDEA_PUBLIC,
@@ -32,7 +33,6 @@ from search.schema import KINDS
 install_ddl(db.metadata)
 
 QUEUE = jobs.SEARCH_QUEUE
-MAX_QUERY = 256
 PER_PAGE = 20
 MAX_PAGE = 50  # deep pages cost the engine more than they help people
 # Seconds the engine may spend on one search; with SQL and rendering the page stays under 300 ms.
@@ -333,9 +333,9 @@ def read_request(args):
 
 def _private_challenges(viewer, include_hidden):
     """None: everything; else the challenges whose hidden items this viewer may search."""
-    if include_hidden and permissions.is_site_moderator(viewer):
+    if include_hidden and permissions.is_admin(viewer):
         return None
-    if include_hidden and permissions._member(viewer):
+    if include_hidden and permissions.is_signed_in(viewer):
         return frozenset(db.session.scalars(select(Challenge.id).where(permissions.moderated_challenges_clause(viewer))))
     return frozenset()
 
@@ -343,7 +343,7 @@ def _private_challenges(viewer, include_hidden):
 def may_include_hidden(viewer):
     if permissions.is_site_moderator(viewer):
         return True
-    if not permissions._member(viewer):
+    if not permissions.is_signed_in(viewer):
         return False
     return db.session.scalar(select(Challenge.id).where(permissions.moderated_challenges_clause(viewer)).limit(1)) \
         is not None

@@ -7,13 +7,11 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import permissions
 from app.extensions import db
+from app.limits import CHALLENGES_PER_PAGE, IDEAS_PER_PAGE, MAX_PAGE
 from challenges.models import FORMATS, IDEA_PUBLIC, PHASES, Challenge, Idea, IdeaRevision
 from challenges.services.ideas import RANDOM_KEY_SPACE
 
 IDEA_SORTS = {"hot": "Hot", "top": "Most supported", "newest": "Newest", "random": "Random"}
-IDEAS_PER_PAGE = 20
-MAX_PAGE = 5_000
-CHALLENGES_PER_PAGE = 12
 CHALLENGE_SORTS = {"newest": "Newest", "active": "Most ideas", "closing": "Closing soon"}
 
 
@@ -179,7 +177,7 @@ def ideas_by_author(viewer, author, limit=20):
     query = select(Idea).options(joinedload(Idea.challenge)).join(C, C.id == Idea.challenge_id).where(
         Idea.author_id == author.id
     )
-    if not (permissions._member(viewer) and viewer.id == author.id):
+    if not (permissions.is_signed_in(viewer) and viewer.id == author.id):
         query = query.where(permissions.public_ideas_clause())
     return list(db.session.scalars(query.order_by(Idea.created_at.desc()).limit(limit)))
 

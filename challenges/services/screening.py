@@ -5,20 +5,19 @@ from sqlalchemy import func, select
 
 from app import permissions, signals
 from app.extensions import db, insert_if_absent
+from app.limits import TRUSTED_AFTER
 from challenges.models import Comment, Idea, NormsAcceptance
-from challenges.services.errors import NormsNotAccepted, require
-
-TRUSTED_AFTER = 3  # published contributions before a member skips pre-moderation
+from challenges.services.errors import NormsNotAccepted
 
 
 def has_accepted_norms(user, challenge):
-    if not permissions._member(user):
+    if not permissions.is_signed_in(user):
         return False
     return db.session.get(NormsAcceptance, (user.id, challenge.id)) is not None
 
 
 def accept_norms(user, challenge):
-    require(permissions.active_member(user), "Log in to take part.")
+    permissions.require(permissions.can_contribute(user))
     insert_if_absent(NormsAcceptance, user_id=user.id, challenge_id=challenge.id)
 
 

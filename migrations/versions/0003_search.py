@@ -1,7 +1,7 @@
 """search: PostgreSQL full-text columns (generated, weighted tsvector) and GIN indexes
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-02 19:00:00
 
 PostgreSQL only: on SQLite this migration does nothing (search uses whoosh
@@ -13,7 +13,7 @@ from alembic import op
 from search import postgres
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0004'  # re-chained after main's 0001 → 0002 → 0004
 branch_labels = None
 depends_on = None
 

@@ -6,18 +6,16 @@ from sqlalchemy import select
 from app import clock, permissions
 from app.auth.models import User
 from app.extensions import db
+from app.limits import NOTE_MAX, SUSPENSION_DAYS
 from challenges.models import ChallengeModerator
 from moderation.services.audit import log
-from moderation.services.decisions import NOTE_MAX, clean_note
+from moderation.services.decisions import clean_note
 from moderation.services.errors import ModerationError
 from moderation.services.items import notify
 
-SUSPENSION_DAYS = (1, 3, 7, 14, 30, 90, 365)
-
 
 def suspend(actor, member, days, reason):
-    if not permissions.can_suspend(actor):
-        raise PermissionError("Only site moderators suspend members.")
+    permissions.require(permissions.can_suspend(actor))
     if member.id == actor.id:
         raise ModerationError("You cannot suspend yourself.")
     if member.is_admin or member.is_moderator:
@@ -32,6 +30,7 @@ def suspend(actor, member, days, reason):
     before = {"suspended_until": _iso(member.suspended_until), "reason": member.suspension_reason}
     member.suspended_until = clock.now() + timedelta(days=days)
     member.suspension_reason = reason
+    member.end_sessions()  # whatever session was taken over ends now
     db.session.flush()
     notify([member.id], f"Your account is suspended until {member.suspended_until:%Y-%m-%d %H:%M} UTC: {reason}")
     return log(actor, "suspend", subject_id=member.id, reason=f"{days}d", note=reason, before=before,
@@ -39,8 +38,7 @@ def suspend(actor, member, days, reason):
 
 
 def lift_suspension(actor, member, note=""):
-    if not permissions.can_suspend(actor):
-        raise PermissionError("Only site moderators lift suspensions.")
+    permissions.require(permissions.can_suspend(actor))
     if not member.is_suspended():
         raise ModerationError(f"{member.name} is not suspended.")
     before = {"suspended_until": _iso(member.suspended_until), "reason": member.suspension_reason}
@@ -57,10 +55,10 @@ def _iso(moment):
 
 
 def appoint_moderator(actor, challenge, member):
-    if not permissions.can_appoint_moderators(actor, challenge):
-        raise PermissionError("Only the challenge's owner appoints its moderators.")
+    permissions.require(permissions.can_appoint_moderators(actor, challenge))
     if member is None:
         raise ModerationError("There is no member with that username.", "username")
+    permissions.require(permissions.can_appoint(actor, challenge, member), "username", ModerationError)
     if db.session.get(ChallengeModerator, (challenge.id, member.id)):
         raise ModerationError(f"{member.name} already moderates this challenge.", "username")
     if member.is_suspended():
@@ -71,8 +69,7 @@ def appoint_moderator(actor, challenge, member):
 
 
 def dismiss_moderator(actor, challenge, member):
-    if not permissions.can_appoint_moderators(actor, challenge):
-        raise PermissionError("Only the challenge's owner appoints its moderators.")
+    permissions.require(permissions.can_appoint_moderators(actor, challenge))
     appointment = db.session.get(ChallengeModerator, (challenge.id, member.id))
     if appointment is None:
         raise ModerationError(f"{member.name} does not moderate this challenge.")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app import clock, permissions
 from app.extensions import db
+from app.limits import NEW_MEMBER_AGE, NEW_MEMBER_IDEAS_PER_DAY, NEW_MEMBER_LINKS
 from challenges.models import Comment, Idea
 from challenges.services import screening as challenge_screening
 from challenges.services.errors import ChallengeError
@@ -14,13 +15,10 @@ from moderation.services.items import load_item
 from moderation.services.queue import open_case
 from moderation.services.watched_words import match_watched_words
 
-NEW_MEMBER_LINKS = 2
 NEW_MEMBER_INTERVAL = timedelta(seconds=30)
-NEW_MEMBER_IDEAS_PER_DAY = 10
-NEW_MEMBER_AGE = timedelta(days=7)
 
 
-def is_new_member(user):
+def is_newcomer(user):
     """Joined less than a week ago, or fewer than 3 published contributions."""
     if clock.now() - clock.aware(user.created_at) < NEW_MEMBER_AGE:
         return True
@@ -29,7 +27,7 @@ def is_new_member(user):
 
 def check_trust_limits(user, kind, link_count, field_name, edit=False, paced=False):
     """New members: few links; when `paced` (the site asks for it), not too fast and not too many ideas a day."""
-    if permissions.is_site_moderator(user) or not is_new_member(user):
+    if permissions.is_site_moderator(user) or not is_newcomer(user):
         return
     if link_count > NEW_MEMBER_LINKS:
         raise ChallengeError(f"New members may include at most {NEW_MEMBER_LINKS} links per contribution "

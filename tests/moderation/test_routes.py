@@ -106,7 +106,7 @@ def test_queue_shows_flags_history_and_sorts_by_flags(moderator_client, session,
         flags.flag_item(UserFactory(display_name="Flagger"), item(loud), reason, "Rude words")
     body = moderator_client.get("/moderation/?sort=flags").get_data(as_text=True)
     assert body.index(loud.title) < body.index(calm.title)
-    assert "Offensive</strong> by Flagger: Rude words" in body
+    assert "Offensive</strong> by <bdi>Flagger</bdi>: Rude words" in body
     assert "Approved · rejected" in body
     oldest = moderator_client.get("/moderation/").get_data(as_text=True)
     assert oldest.index(calm.title) < oldest.index(loud.title)
@@ -209,9 +209,11 @@ def test_suspended_member_sees_why_and_until_when(client, session, moderator):
     standing = client.get("/my/moderation").get_data(as_text=True)
     assert "Your account is suspended until" in standing and "Spam links" in standing
     idea = IdeaFactory()
-    assert client.post(f"/flag/idea/{idea.id}", data={"reason": "spam"}).status_code == 422
+    refused = client.post(f"/flag/idea/{idea.id}", data={"reason": "spam"})
+    assert refused.status_code == 403 and "suspended until" in refused.get_data(as_text=True)
     login(client, moderator)
     client.post(f"/moderation/members/{member.username}/lift", data={})
+    session.refresh(member)
     assert not member.is_suspended()
 
 
@@ -301,7 +303,7 @@ def test_rejected_author_sees_the_reason_and_appeals_once(client, session, chall
     assert "You appealed" in client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert case_of(idea).reason == "appeal"
     login(client, UserFactory())
-    assert client.get(f"/appeal/idea/{idea.id}").status_code == 403
+    assert client.get(f"/appeal/idea/{idea.id}").status_code == 404  # a rejected idea is not theirs to know about
 
 
 def test_owner_appoints_and_removes_moderators(client, session):
@@ -389,3 +391,42 @@ def test_every_action_through_a_plain_form_lands_in_the_log(moderator_client, se
 def test_queue_offers_possible_duplicates_for_pending_ideas(moderator_client, pending_idea):
     page = moderator_client.get("/moderation/").get_data(as_text=True)
     assert f"similar-ideas?idea={pending_idea.id}" in page and "Possible duplicates" in page
+
+
+def test_what_a_viewer_may_not_know_exists_answers_404(client, session):
+    from tests.conftest import login
+
+    owner, stranger = UserFactory(), UserFactory()
+    draft = ChallengeFactory(owner=owner, phase="draft")
+    hidden = IdeaFactory(status="hidden")
+    login(client, stranger)
+    assert client.get(f"/challenges/{draft.slug}/moderators").status_code == 404
+    assert client.get(f"/appeal/idea/{hidden.id}").status_code == 404
+    assert client.get("/appeal/idea/2147483000").status_code == 404
+    assert client.get(f"/flag/idea/{hidden.id}").status_code == 404
+
+
+def test_a_site_moderator_sees_no_draft_in_the_queue_filter(moderator_client, session):
+    draft = ChallengeFactory(phase="draft", title="Secret plans for the riverside park")
+    ChallengeFactory(title="Public plans for the riverside park")
+    page = moderator_client.get("/moderation/").get_data(as_text=True)
+    assert "Public plans for the riverside park" in page
+    assert draft.title not in page
+
+
+def test_an_appointed_moderator_cannot_decide_on_their_own_comment(client, session):
+    from tests.conftest import login
+
+    challenge = ChallengeFactory()
+    appointed = UserFactory()
+    session.add(ChallengeModerator(challenge_id=challenge.id, user_id=appointed.id))
+    idea = IdeaFactory(challenge=challenge)
+    comment = CommentFactory(idea=idea, author=appointed, status="hidden")
+    session.flush()
+    login(client, appointed)
+    page = client.get(f"/moderation/items/comment/{comment.id}").get_data(as_text=True)
+    assert "needs another moderator" in page and "/restore" not in page
+    refused = client.post(f"/moderation/items/comment/{comment.id}/restore", follow_redirects=True)
+    assert "needs another moderator" in refused.get_data(as_text=True)
+    session.refresh(comment)
+    assert comment.status == "hidden"
