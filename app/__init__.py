@@ -28,6 +28,7 @@ def create_app(config=None):
     configure_templates(app)
     configure_errors(app)
     configure_cli(app)
+    configure_community(app)  # issue 12
     return app
 
 
@@ -155,3 +156,15 @@ def configure_cli(app):
     from app.cli import register_commands
 
     register_commands(app)
+
+
+# community (issue 12): blueprint, signal receivers, periodic jobs, commands.
+def configure_community(app):
+    from community import hooks, jobs
+    from community.cli import insights_cli
+    from community.routes import bp
+
+    app.register_blueprint(bp)
+    hooks.connect()  # blinker connects a receiver once, however often create_app runs
+    jobs.schedule()
+    app.cli.add_command(insights_cli)

@@ -15,3 +15,5 @@ from challenges.models import (  # noqa: F401
     challenge_tags,
     idea_tags,
 )
+# community (issue 12): rollups, plans, recognition, invitations
+import community.models  # noqa: F401,E402

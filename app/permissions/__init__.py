@@ -223,3 +223,4 @@ def can_dot_vote(user, challenge, dot_round):
 
 def can_vote_pairwise(user, challenge, pairwise_round):
     return active_member(user) and can_view_challenge(user, challenge) and pairwise_round is not None
+from app.permissions.community import *  # noqa
