@@ -1,4 +1,5 @@
 """Imports every model so Alembic and create_all see the whole schema."""
+import community.models  # noqa: F401,E402  (issue 12)
 import moderation.models  # noqa: F401,E402
 import voting.models  # noqa: F401,E402
 from app.auth.models import User, user_interests, user_skills  # noqa: F401
@@ -15,5 +16,3 @@ from challenges.models import (  # noqa: F401
     challenge_tags,
     idea_tags,
 )
-# community (issue 12): rollups, plans, recognition, invitations
-import community.models  # noqa: F401,E402
