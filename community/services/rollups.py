@@ -124,6 +124,8 @@ def rollup_days(days):
 def _rollup_day(day):
     start, end = day_start(day), day_start(day + timedelta(days=1))
     totals = contributions(start, end)
+    # Members who had rows that day and lost them need their first days redone too.
+    before = set(db.session.scalars(select(MemberDay.user_id).where(MemberDay.day == day).distinct()))
     db.session.execute(delete(MemberDay).where(MemberDay.day == day))
     db.session.execute(delete(DailyRollup).where(DailyRollup.day == day))
     rows = [{"scope_id": scope_id, "day": day, "user_id": user_id, "ideas": i, "comments": c, "supports": s}
@@ -149,7 +151,7 @@ def _rollup_day(day):
             if any(figures.values())]
     if rows:
         db.session.execute(insert(DailyRollup), rows)
-    return {user_id for _, user_id in totals}
+    return before | {user_id for _, user_id in totals}
 
 
 def recompute_months(months):
