@@ -23,11 +23,12 @@ def rebuild():
 
 @insights_cli.command("tick")
 def tick():
-    """Run the periodic rollup once (what the scheduler does every 10 minutes)."""
+    """Run the periodic jobs once: rollup (every 10 minutes), badges and contributor proposals (hourly)."""
     from community import jobs as community_jobs
 
     started = time.perf_counter()
     community_jobs.rollup()
+    community_jobs.recognise()
     db.session.commit()
     jobs.dispatch()
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")

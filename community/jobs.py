@@ -1,6 +1,6 @@
 """Periodic community work. Jobs take no arguments and are idempotent: a second run changes nothing."""
 from app.scheduler import every
-from community.services import rollups
+from community.services import recognition, rollups
 
 
 def rollup():
@@ -8,5 +8,12 @@ def rollup():
     rollups.run_incremental()
 
 
+def recognise():
+    """Award the badges earned and not yet held; refresh this month's contributor proposals."""
+    recognition.award_badges()
+    recognition.propose_all()
+
+
 def schedule():
     every(600, rollup)
+    every(3600, recognise)

@@ -1,17 +1,18 @@
 """Community pages: engagement plan, insights dashboards, recognition, invitations. Thin routes."""
 import csv
 import io
+from datetime import datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import permissions
 from app.extensions import db
 from challenges import services as challenge_services
 from community import charts
-from community.forms import PeriodForm, PlanForm
+from community.forms import DecisionForm, PeriodForm, PlanForm
 from community.models import SITE
-from community.services import insights, plans
+from community.services import insights, plans, recognition
 from community.services.tables import TABLE_NAMES, build_tables
 
 bp = Blueprint("community", __name__)
@@ -121,8 +122,11 @@ def _charts(tables):
 
 
 def _recognition_context(scope_id, challenge):
-    """Filled in by the recognition step; empty until then."""
-    return {}
+    current = recognition.proposal(scope_id)
+    form = DecisionForm()
+    return {"recognition_template": "community/_recognition.html", "contributor": current, "decision_form": form,
+            "score_points": recognition.SCORE_POINTS, "score_labels": recognition.SCORE_LABELS,
+            "can_decide": permissions.can_decide_contributor(current_user, challenge)}
 
 
 @bp.get("/challenges/<slug>/insights")
@@ -173,3 +177,87 @@ def site_insights_csv(table_name):
     if not permissions.can_view_site_insights(current_user):
         abort(403)
     return _csv(SITE, table_name, "site")
+
+
+# Recognition
+
+
+def _month(text):
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        abort(404)
+
+
+def _decide(challenge, month_text, back):
+    month = _month(month_text)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            recognition.decide(current_user, challenge, month, form.username.data, form.reason.data)
+        except recognition.RecognitionError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Contributor of the month announced.", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(back)
+
+
+@bp.post("/challenges/<slug>/contributor/<month_text>")
+@login_required
+def decide_contributor(slug, month_text):
+    challenge = _challenge(slug)
+    if not permissions.can_decide_contributor(current_user, challenge):
+        abort(403)
+    return _decide(challenge, month_text, url_for("community.challenge_insights", slug=slug) + "#recognition")
+
+
+@bp.post("/admin/contributor/<month_text>")
+@login_required
+def decide_site_contributor(month_text):
+    if not permissions.can_decide_contributor(current_user, None):
+        abort(403)
+    return _decide(None, month_text, url_for("community.site_insights") + "#recognition")
+
+
+@bp.post("/thanks/<kind>/<int:item_id>")
+@login_required
+def thank(kind, item_id):
+    if kind not in ("idea", "comment"):
+        abort(404)
+    try:
+        idea_id = recognition.thank(current_user, kind, item_id)
+    except LookupError:
+        abort(404)
+    except PermissionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(request.referrer or url_for("challenges.home"))
+    db.session.commit()
+    flash("Thanks sent.", "success")
+    anchor = f"#comment-{item_id}" if kind == "comment" else ""
+    return redirect(url_for("challenges.idea", idea_id=idea_id) + anchor)
+
+
+@bp.app_template_global("community_thanks")
+def community_thanks(idea_id):
+    """Thanks counts on an idea page, loaded once per request whatever the number of comments."""
+    cache = g.setdefault("community_thanks", {})
+    if idea_id not in cache:
+        cache[idea_id] = recognition.thanks_on_idea_page(idea_id, current_user)
+    return cache[idea_id]
+
+
+@bp.app_template_global("community_profile")
+def community_profile(user):
+    return {"badges": recognition.badges_of(user.id), "announcements": recognition.announcements_for(user.id)}
+
+
+@bp.app_template_global("community_announced")
+def community_announced(challenge=None):
+    return recognition.announced(challenge.id if challenge else SITE)
