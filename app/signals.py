@@ -53,3 +53,7 @@ idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, u
 # idea_status_changed with actor_id None.
 milestone_reached = kindling.signal("milestone-reached")  # idea_id, level, supporters
 dot_round_changed = kindling.signal("dot-round-changed")  # round_id, challenge_id, status
+
+# community (issue 12): an owner invited members to a challenge (notifications may deliver it).
+# Keywords: challenge_id, user_ids, message, actor_id.
+community_invitation = kindling.signal("community-invitation")

@@ -115,7 +115,8 @@ class MultiCheckboxField(SelectMultipleField):
 
     def pre_validate(self, form):
         if self.data:
-            allowed = {str(value) for value, _ in self.choices}
+            choices = self.choices.keys() if isinstance(self.choices, dict) else [c[0] for c in self.choices]
+            allowed = {str(value) for value in choices}
             if any(str(value) not in allowed for value in self.data):
                 raise ValidationError("Choose among the members listed.")
 

@@ -10,9 +10,9 @@ from app import permissions
 from app.extensions import db
 from challenges import services as challenge_services
 from community import charts
-from community.forms import DecisionForm, PeriodForm, PlanForm
+from community.forms import AlumniInviteForm, DecisionForm, InviteForm, PeriodForm, PlanForm, PreferencesForm
 from community.models import SITE
-from community.services import insights, plans, recognition
+from community.services import insights, matching, plans, recognition
 from community.services.tables import TABLE_NAMES, build_tables
 
 bp = Blueprint("community", __name__)
@@ -261,3 +261,79 @@ def community_profile(user):
 @bp.app_template_global("community_announced")
 def community_announced(challenge=None):
     return recognition.announced(challenge.id if challenge else SITE)
+
+
+# Bringing people in
+
+
+@bp.route("/challenges/<slug>/could-help", methods=["GET", "POST"])
+@login_required
+def could_help(slug):
+    challenge = _challenge(slug)
+    if not permissions.can_invite(current_user, challenge):
+        abort(403)
+    candidates = matching.members_who_could_help(challenge)
+    form = InviteForm()
+    form.members.choices = {user.id: user.name for user, _, _ in candidates}
+    if form.validate_on_submit():
+        try:
+            invited = matching.invite(current_user, challenge, form.members.data, form.message.data)
+        except matching.InvitationError as error:
+            form.members.errors = list(form.members.errors) + [error.message]
+        else:
+            db.session.commit()
+            flash(f"Invited {len(invited)} member{'' if len(invited) == 1 else 's'}.", "success")
+            return redirect(url_for("community.could_help", slug=slug))
+    alumni_form = AlumniInviteForm(prefix="alumni")
+    targets = matching.alumni_targets(current_user, challenge)
+    alumni_form.target.choices = {c.id: c.title for c in targets}
+    return render_template("community/could_help.html", challenge=challenge, candidates=candidates, form=form,
+                           limit=matching.INVITE_LIMIT, alumni_form=alumni_form, targets=targets,
+                           alumni_count=len(matching.alumni(challenge)) if targets else 0), \
+        422 if form.errors else 200
+
+
+@bp.post("/challenges/<slug>/invite-alumni")
+@login_required
+def invite_alumni(slug):
+    challenge = _challenge(slug)
+    if not permissions.can_manage_challenge(current_user, challenge):
+        abort(403)
+    targets = matching.alumni_targets(current_user, challenge)
+    form = AlumniInviteForm(prefix="alumni")
+    form.target.choices = {c.id: c.title for c in targets}
+    if form.validate_on_submit():
+        target = next((c for c in targets if c.id == form.target.data), None)
+        try:
+            invited = matching.invite_alumni(current_user, challenge, target, form.message.data)
+        except matching.InvitationError as error:
+            form.target.errors = list(form.target.errors) + [error.message]
+        else:
+            db.session.commit()
+            flash(f"Invited {len(invited)} alumni to {target.title}.", "success")
+            return redirect(url_for("community.could_help", slug=slug))
+    candidates = matching.members_who_could_help(challenge)
+    invite_form = InviteForm(formdata=None)
+    invite_form.members.choices = {user.id: user.name for user, _, _ in candidates}
+    return render_template("community/could_help.html", challenge=challenge, candidates=candidates,
+                           form=invite_form, limit=matching.INVITE_LIMIT, alumni_form=form, targets=targets,
+                           alumni_count=len(matching.alumni(challenge))), 422
+
+
+@bp.route("/settings/community", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = PreferencesForm()
+    if request.method == "GET":
+        form.no_invitations.data = matching.opted_out(current_user)
+    elif form.validate_on_submit():
+        matching.set_opt_out(current_user, form.no_invitations.data)
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("community.preferences"))
+    return render_template("community/preferences.html", form=form), 422 if form.errors else 200
+
+
+@bp.app_template_global("community_for_you")
+def community_for_you():
+    return matching.challenges_for_you(current_user)

@@ -125,7 +125,7 @@ def test_only_owner_or_admin_decides(client, told, admin):
     login(client, admin)
     client.post("/admin/contributor/2026-03")
     assert db.session.get(ContributorOfMonth, (SITE, date(2026, 3, 1))).status == "confirmed"
-    assert "Contributor of the month" in client.get("/").get_data(as_text=True)
+    assert "Contributor of the month (March 2026)" in client.get("/").get_data(as_text=True)
 
 
 def test_milestone_badges_per_step(told):
