@@ -103,7 +103,7 @@ def _dashboard(scope_id, challenge, csv_endpoint):
 
 def _charts(tables):
     activity = tables["activity"]
-    labels = [row[0] for row in activity.rows]
+    labels = [_axis_label(row[0]) for row in activity.rows]
     return {
         "activity": charts.stacked_bars(
             "chart-activity", activity.title,
@@ -121,11 +121,18 @@ def _charts(tables):
     }
 
 
+def _axis_label(text):
+    """"2026-03-05" reads "5 Mar" under a bar; "2026-03" (a month) reads "Mar 2026"."""
+    if len(text) == 10:
+        return datetime.strptime(text, "%Y-%m-%d").strftime("%-d %b")
+    return datetime.strptime(text, "%Y-%m").strftime("%b %Y")
+
+
 def _recognition_context(scope_id, challenge):
     current = recognition.proposal(scope_id)
     form = DecisionForm()
     return {"recognition_template": "community/_recognition.html", "contributor": current, "decision_form": form,
-            "score_points": recognition.SCORE_POINTS, "score_labels": recognition.SCORE_LABELS,
+            "score_points": recognition.SCORE_POINTS, "score_rules": recognition.SCORE_RULES,
             "can_decide": permissions.can_decide_contributor(current_user, challenge)}
 
 

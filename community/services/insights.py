@@ -25,8 +25,8 @@ DEFINITIONS = {
     "active": "Distinct members who made at least one contribution in the period. A contribution is a public "
               "idea, a published comment on a public idea, or a support of a public idea; pending, hidden, "
               "rejected and merged content never counts.",
-    "new": "Active members whose first contribution here falls in the period; returning members contributed "
-           "before it too.",
+    "new": "Active members whose first contribution anywhere on Kindling falls in the period; returning members "
+           "had contributed before it.",
     "first_time_share": "Contributions made by new members, as a share of all contributions in the period.",
     "per_day": "Ideas, comments and supports made each day (UTC). Notes will join when hold-ups record them.",
     "top10": "Share of all contributions made by the most active 10 % of contributors (rounded up). "
@@ -192,15 +192,16 @@ def median(scope_id, period, column):
 def figures(scope_id, period, light=False):
     totals, members_sql, live_ids = per_member(scope_id, period)
     contribution_counts = [sum(counts) for counts in totals.values()]
+    # New means new to Kindling: the first contribution on the whole site falls in the period.
     firsts = select(MemberFirst.user_id).where(
-        MemberFirst.scope_id == scope_id, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end)
+        MemberFirst.scope_id == SITE, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end)
     new_ids = set(db.session.scalars(firsts))
     known_live = set()
     if period.start <= today() <= period.end:
         # Members whose first contribution is today have no rolled-up first day yet.
-        candidates = [user_id for user_id in totals if user_id not in new_ids]
+        candidates = [user_id for user_id in live_ids if user_id not in new_ids]
         known_live = set(db.session.scalars(select(MemberFirst.user_id).where(
-            MemberFirst.scope_id == scope_id, MemberFirst.user_id.in_(candidates), MemberFirst.first_day < period.start)))
+            MemberFirst.scope_id == SITE, MemberFirst.user_id.in_(candidates), MemberFirst.first_day < period.start)))
         new_ids |= {user_id for user_id in candidates if user_id not in known_live}
     new_ids &= set(totals)
     total = sum(contribution_counts)
@@ -228,7 +229,7 @@ def figures(scope_id, period, light=False):
     result.update(_diversity(totals, members_sql, live_ids))
     result.update(_quality(scope_id, period))
     result["series"] = daily_series(scope_id, period)
-    result["funnel"] = _funnel(scope_id, period, new_ids, totals)
+    result["funnel"] = _funnel(scope_id, period, live_ids)
     summary = db.session.get(ScopeSummary, scope_id)
     data = json.loads(summary.data) if summary else {}
     result["cohorts"] = data.get("cohorts", [])
@@ -302,7 +303,7 @@ def monthly(series):
     return list(months.values())
 
 
-def _funnel(scope_id, period, new_ids, totals):
+def _funnel(scope_id, period, live_ids):
     registered = db.session.scalar(select(func.coalesce(func.sum(DailyRollup.registered), 0)).where(
         DailyRollup.scope_id == scope_id, DailyRollup.day >= period.start, DailyRollup.day <= period.end))
     now = today()
@@ -319,7 +320,13 @@ def _funnel(scope_id, period, new_ids, totals):
         MemberFirst.scope_id == scope_id, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end,
         MemberFirst.second_day.is_not(None))).all()
     second = sum(1 for first, then in seconds if (then - first).days <= 30)
-    return {"visitors": None, "registered": int(registered), "first": len(new_ids), "second": second}
+    first = db.session.scalar(select(func.count()).select_from(MemberFirst).where(
+        MemberFirst.scope_id == scope_id, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end))
+    if live_ids:
+        # First contributions made today are not rolled up yet.
+        first += len(set(live_ids) - set(db.session.scalars(select(MemberFirst.user_id).where(
+            MemberFirst.scope_id == scope_id, MemberFirst.user_id.in_(live_ids)))))
+    return {"visitors": None, "registered": int(registered), "first": first, "second": second}
 
 
 def plan_progress_figures(challenge):

@@ -31,6 +31,13 @@ MILESTONE_BADGE = ("Milestone {level}", "An idea reached milestone {level} of it
 
 # The contributor-of-the-month score: points per thing done in the month.
 SCORE_POINTS = {"published_ideas": 5, "supports_received": 1, "replies": 2, "built_on": 3, "thanks_received": 2}
+SCORE_RULES = {
+    "published_ideas": "per public idea shared",
+    "supports_received": "per support received from someone else",
+    "replies": "per published comment",
+    "built_on": "per idea by someone else that builds on theirs",
+    "thanks_received": "per thanks received",
+}
 SCORE_LABELS = {
     "published_ideas": "public ideas shared",
     "supports_received": "supports received from others",
