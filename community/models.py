@@ -64,7 +64,10 @@ class MemberDay(db.Model):
     """One member's public contributions in one scope on one day (UTC)."""
 
     __tablename__ = "community_member_days"
-    __table_args__ = (Index("ix_community_member_days_user", "scope_id", "user_id", "day"),)
+    # The key serves dashboards (scope and a range of days); these serve the jobs:
+    # redoing one day, and redoing some members' first days across scopes.
+    __table_args__ = (Index("ix_community_member_days_day", "day"),
+                      Index("ix_community_member_days_user", "user_id", "scope_id", "day"))
 
     scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

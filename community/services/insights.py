@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select, union_all
+from flask import g, has_request_context
+from sqlalchemy import func, select, union_all
 
 from app.auth.models import User, user_interests, user_skills
 from app.extensions import db
@@ -17,6 +18,7 @@ from challenges.models import NormsAcceptance
 from community.models import SITE, DailyRollup, IdeaFact, MemberDay, MemberFirst, MemberMonth, ScopeSummary
 from community.services.rollups import contributions, day_start, month_of, next_month, today
 
+ID_CHUNK = 10_000  # ids per IN list (SQLite takes up to 32,766 parameters)
 MAX_RANGE_DAYS = 731  # a custom period covers at most two years
 PERIOD_CHOICES = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time",
                   "custom": "Custom range"}
@@ -128,6 +130,17 @@ def _rolled_parts(scope_id, start, end):
     return parts
 
 
+def live_today(scope_id):
+    """{user_id: [ideas, comments, supports]} made today in this scope, read once per request."""
+    now = today()
+    cache = g.setdefault("community_live", {}) if has_request_context() else {}
+    key = (scope_id, now)
+    if key not in cache:
+        live = contributions(day_start(now), day_start(now + timedelta(days=1)), None if scope_id == SITE else scope_id)
+        cache[key] = {user_id: counts for (live_scope, user_id), counts in live.items() if live_scope == scope_id}
+    return cache[key]
+
+
 def per_member(scope_id, period):
     """{user_id: [ideas, comments, supports]} in the period, the SQL of the rolled-up members, today's members."""
     now = today()
@@ -144,12 +157,9 @@ def per_member(scope_id, period):
             totals[user_id] = [int(i), int(c), int(s)]
     live_ids = []
     if period.start <= now <= period.end:
-        live = contributions(day_start(now), day_start(now + timedelta(days=1)),
-                             None if scope_id == SITE else scope_id)
-        for (live_scope, user_id), counts in live.items():
-            if live_scope == scope_id:
-                totals[user_id] = [a + b for a, b in zip(totals[user_id], counts, strict=True)]
-                live_ids.append(user_id)
+        for user_id, counts in live_today(scope_id).items():
+            totals[user_id] = [a + b for a, b in zip(totals[user_id], counts, strict=True)]
+            live_ids.append(user_id)
     return dict(totals), members_sql, live_ids
 
 
@@ -226,7 +236,7 @@ def figures(scope_id, period, light=False):
         "decision_median_s": median(scope_id, period, IdeaFact.decision_s),
         "review_median_s": median(scope_id, period, IdeaFact.review_s),
     })
-    result.update(_diversity(totals, members_sql, live_ids))
+    result.update(_diversity(totals))
     result.update(_quality(scope_id, period))
     result["series"] = daily_series(scope_id, period)
     result["funnel"] = _funnel(scope_id, period, live_ids)
@@ -238,16 +248,16 @@ def figures(scope_id, period, light=False):
     return result
 
 
-def _diversity(totals, members_sql, live_ids):
+def _diversity(totals):
+    """Distinct tags over the contributors, gathered by id (the member set is already in hand)."""
+    user_ids = sorted(totals)
     counts = {}
     for name, table in (("skills", user_skills), ("interests", user_interests)):
-        if not totals:
-            counts[name] = 0
-            continue
-        conditions = [table.c.user_id.in_(live_ids)] if live_ids else []
-        if members_sql is not None:
-            conditions.append(table.c.user_id.in_(members_sql))
-        counts[name] = db.session.scalar(select(func.count(func.distinct(table.c.tag_id))).where(or_(*conditions)))
+        tags = set()
+        for position in range(0, len(user_ids), ID_CHUNK):
+            tags.update(db.session.scalars(select(table.c.tag_id).where(
+                table.c.user_id.in_(user_ids[position:position + ID_CHUNK])).distinct()))
+        counts[name] = len(tags)
     return {"distinct_skills": counts["skills"], "distinct_interests": counts["interests"]}
 
 
@@ -281,9 +291,7 @@ def daily_series(scope_id, period):
         .where(DailyRollup.scope_id == scope_id, DailyRollup.day >= period.start, DailyRollup.day <= period.end))}
     now = today()
     if period.start <= now <= period.end:
-        live = contributions(day_start(now), day_start(now + timedelta(days=1)),
-                             None if scope_id == SITE else scope_id)
-        mine = [counts for (live_scope, _), counts in live.items() if live_scope == scope_id]
+        mine = list(live_today(scope_id).values())
         rows[now] = (sum(c[0] for c in mine), sum(c[1] for c in mine), sum(c[2] for c in mine), len(mine))
     series, day = [], period.start
     while day <= period.end:

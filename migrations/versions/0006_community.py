@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0001
-Create Date: 2026-12-02 18:33:56.799194
+Create Date: 2026-12-02 19:12:14.979324
 
 """
 from alembic import op
@@ -78,7 +78,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('scope_id', 'day', 'user_id', name=op.f('pk_community_member_days'))
     )
     with op.batch_alter_table('community_member_days', schema=None) as batch_op:
-        batch_op.create_index('ix_community_member_days_user', ['scope_id', 'user_id', 'day'], unique=False)
+        batch_op.create_index('ix_community_member_days_day', ['day'], unique=False)
+        batch_op.create_index('ix_community_member_days_user', ['user_id', 'scope_id', 'day'], unique=False)
 
     op.create_table('community_member_firsts',
     sa.Column('scope_id', sa.Integer(), nullable=False),
@@ -227,6 +228,7 @@ def downgrade():
     op.drop_table('community_member_firsts')
     with op.batch_alter_table('community_member_days', schema=None) as batch_op:
         batch_op.drop_index('ix_community_member_days_user')
+        batch_op.drop_index('ix_community_member_days_day')
 
     op.drop_table('community_member_days')
     op.drop_table('community_contributors')
