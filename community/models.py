@@ -118,8 +118,13 @@ class IdeaFact(db.Model):
     """Per public idea: how fast it got answers and how far it went."""
 
     __tablename__ = "community_idea_facts"
+    # Medians walk these in order (covering: the day is checked in the index), for a challenge and the site.
     __table_args__ = (Index("ix_community_idea_facts_day", "challenge_id", "day"),
-                      Index("ix_community_idea_facts_site_day", "day"))
+                      Index("ix_community_idea_facts_site_day", "day"),
+                      *(Index(f"ix_community_idea_facts_{column}", "challenge_id", column, "day")
+                        for column in ("first_response_s", "decision_s", "review_s")),
+                      *(Index(f"ix_community_idea_facts_site_{column}", column, "day")
+                        for column in ("first_response_s", "decision_s", "review_s")))
 
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True)
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))

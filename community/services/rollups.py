@@ -7,10 +7,12 @@ here recomputes its rows from the content tables, so running it twice
 leaves the same rows, and `rebuild()` equals the incremental job's result.
 """
 import json
+import statistics
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Date, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy.orm import aliased
 
 from app import clock
 from app.auth.models import User
@@ -260,12 +262,41 @@ def recompute_summaries():
                                     .where(Challenge.phase != "draft")).all()
     scopes = [SITE] + [c.id for c in challenges]
     alumni = alumni_counts(challenges)
+    shares = first_time_shares()
+    medians = response_medians()
     db.session.execute(delete(ScopeSummary))
     now = clock.now()
     rows = [{"scope_id": scope_id, "computed_at": now,
-             "data": json.dumps({"cohorts": cohorts(scope_id), "alumni": alumni.get(scope_id, 0)})}
+             "data": json.dumps({"cohorts": cohorts(scope_id), "alumni": alumni.get(scope_id, 0),
+                                 "first_time_share": shares.get(scope_id), "response_median_s": medians.get(scope_id)})}
             for scope_id in scopes]
     db.session.execute(insert(ScopeSummary), rows)
+
+
+def first_time_shares():
+    """Per scope, all time: the share of contributions made by members whose first contribution on
+    Kindling came on or after the scope's first day (for the plan's first-time target)."""
+    scope_start = (select(MemberFirst.scope_id, func.min(MemberFirst.first_day).label("start"))
+                   .group_by(MemberFirst.scope_id).subquery())
+    site_first = aliased(MemberFirst)
+    amount = MemberMonth.ideas + MemberMonth.comments + MemberMonth.supports
+    rows = db.session.execute(
+        select(MemberMonth.scope_id, func.sum(amount),
+               func.sum(case((site_first.first_day >= scope_start.c.start, amount), else_=0)))
+        .join(scope_start, scope_start.c.scope_id == MemberMonth.scope_id)
+        .join(site_first, and_(site_first.scope_id == SITE, site_first.user_id == MemberMonth.user_id))
+        .group_by(MemberMonth.scope_id)).all()
+    return {scope_id: (new or 0) / total for scope_id, total, new in rows if total}
+
+
+def response_medians():
+    """Per scope, all time: the median seconds until a new idea's first response."""
+    values = defaultdict(list)
+    for challenge_id, seconds in db.session.execute(
+            select(IdeaFact.challenge_id, IdeaFact.first_response_s).where(IdeaFact.first_response_s.is_not(None))):
+        values[challenge_id].append(seconds)
+        values[SITE].append(seconds)
+    return {scope_id: statistics.median(numbers) for scope_id, numbers in values.items()}
 
 
 def cohorts(scope_id, limit=12):

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0001
-Create Date: 2026-12-02 19:12:14.979324
+Create Date: 2026-12-02 19:18:02.865231
 
 """
 from alembic import op
@@ -176,7 +176,13 @@ def upgrade():
     )
     with op.batch_alter_table('community_idea_facts', schema=None) as batch_op:
         batch_op.create_index('ix_community_idea_facts_day', ['challenge_id', 'day'], unique=False)
+        batch_op.create_index('ix_community_idea_facts_decision_s', ['challenge_id', 'decision_s', 'day'], unique=False)
+        batch_op.create_index('ix_community_idea_facts_first_response_s', ['challenge_id', 'first_response_s', 'day'], unique=False)
+        batch_op.create_index('ix_community_idea_facts_review_s', ['challenge_id', 'review_s', 'day'], unique=False)
         batch_op.create_index('ix_community_idea_facts_site_day', ['day'], unique=False)
+        batch_op.create_index('ix_community_idea_facts_site_decision_s', ['decision_s', 'day'], unique=False)
+        batch_op.create_index('ix_community_idea_facts_site_first_response_s', ['first_response_s', 'day'], unique=False)
+        batch_op.create_index('ix_community_idea_facts_site_review_s', ['review_s', 'day'], unique=False)
 
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.create_index('ix_community_comments_created', ['created_at'], unique=False)
@@ -202,7 +208,13 @@ def downgrade():
         batch_op.drop_index('ix_community_comments_created')
 
     with op.batch_alter_table('community_idea_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_community_idea_facts_site_review_s')
+        batch_op.drop_index('ix_community_idea_facts_site_first_response_s')
+        batch_op.drop_index('ix_community_idea_facts_site_decision_s')
         batch_op.drop_index('ix_community_idea_facts_site_day')
+        batch_op.drop_index('ix_community_idea_facts_review_s')
+        batch_op.drop_index('ix_community_idea_facts_first_response_s')
+        batch_op.drop_index('ix_community_idea_facts_decision_s')
         batch_op.drop_index('ix_community_idea_facts_day')
 
     op.drop_table('community_idea_facts')

@@ -128,3 +128,9 @@ def test_long_periods_read_months_and_edges_the_same_as_days(told):
                                                                            date(2026, 3, 14)))[0]
     assert by_days == {told["ana"].id: [2, 1, 0], told["ben"].id: [0, 1, 1], told["cy"].id: [0, 0, 1],
                        told["dee"].id: [0, 3, 0]}
+
+
+def test_plan_progress_by_hand(told):
+    current = insights.plan_progress_figures(told["challenge"])
+    assert current == {"participants": 4, "ideas": 3, "comments": 5, "supports": 2,
+                       "first_time_share": 100.0, "response_hours": 24.0}
