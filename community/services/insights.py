@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.extensions import db
 from challenges.models import NormsAcceptance
 from community.models import SITE, DailyRollup, IdeaFact, MemberDay, MemberFirst, MemberMonth, ScopeSummary
-from community.services.rollups import contributions, day_start, month_of, next_month, today
+from community.services.rollups import contributions, core, day_start, month_of, next_month, today
 
 ID_CHUNK = 10_000  # ids per IN list (SQLite takes up to 32,766 parameters)
 MAX_RANGE_DAYS = 731  # a custom period covers at most two years
@@ -151,7 +151,7 @@ def per_member(scope_id, period):
         parts = _rolled_parts(scope_id, period.start, rolled_end)
         union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
         members_sql = select(union.c.user_id)
-        for user_id, i, c, s in db.session.execute(
+        for user_id, i, c, s in core(
                 select(union.c.user_id, func.sum(union.c.ideas), func.sum(union.c.comments),
                        func.sum(union.c.supports)).group_by(union.c.user_id)):
             totals[user_id] = [int(i), int(c), int(s)]
@@ -205,7 +205,7 @@ def figures(scope_id, period, light=False):
     # New means new to Kindling: the first contribution on the whole site falls in the period.
     firsts = select(MemberFirst.user_id).where(
         MemberFirst.scope_id == SITE, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end)
-    new_ids = set(db.session.scalars(firsts))
+    new_ids = set(core(firsts).scalars())
     known_live = set()
     if period.start <= today() <= period.end:
         # Members whose first contribution is today have no rolled-up first day yet.
@@ -287,7 +287,7 @@ def _quality(scope_id, period):
 
 def daily_series(scope_id, period):
     """[(day, ideas, comments, supports, active)] for every day of the period, zeros included."""
-    rows = {row.day: (row.ideas, row.comments, row.supports, row.active) for row in db.session.execute(
+    rows = {row.day: (row.ideas, row.comments, row.supports, row.active) for row in core(
         select(DailyRollup.day, DailyRollup.ideas, DailyRollup.comments, DailyRollup.supports, DailyRollup.active)
         .where(DailyRollup.scope_id == scope_id, DailyRollup.day >= period.start, DailyRollup.day <= period.end))}
     now = today()
@@ -325,7 +325,7 @@ def _funnel(scope_id, period, live_ids):
             registered += db.session.scalar(select(func.count()).select_from(NormsAcceptance).where(
                 NormsAcceptance.challenge_id == scope_id, NormsAcceptance.accepted_at >= start,
                 NormsAcceptance.accepted_at < end))
-    seconds = db.session.execute(select(MemberFirst.first_day, MemberFirst.second_day).where(
+    seconds = core(select(MemberFirst.first_day, MemberFirst.second_day).where(
         MemberFirst.scope_id == scope_id, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end,
         MemberFirst.second_day.is_not(None))).all()
     second = sum(1 for first, then in seconds if (then - first).days <= 30)

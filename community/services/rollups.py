@@ -58,6 +58,12 @@ def today():
     return clock.now().date()
 
 
+def core(statement):
+    """Run a read on the session's connection without the ORM's per-row work (big grouped results)."""
+    db.session.flush()
+    return db.session.connection().execute(statement)
+
+
 def insert_ignore(model, rows):
     """Insert rows, skipping those whose key exists (two requests may report the same item)."""
     if not rows:
@@ -101,7 +107,7 @@ def contributions(start, end, challenge_id=None):
     """{(scope_id, user_id): [ideas, comments, supports]} for challenge scopes and the site."""
     totals = defaultdict(lambda: [0, 0, 0])
     for position, query in enumerate(contribution_queries(start, end, challenge_id).values()):
-        for scope_id, user_id, count in db.session.execute(query):
+        for scope_id, user_id, count in core(query):
             totals[(scope_id, user_id)][position] += count
             if challenge_id is None:
                 totals[(SITE, user_id)][position] += count
@@ -127,7 +133,7 @@ def _rollup_day(day):
     start, end = day_start(day), day_start(day + timedelta(days=1))
     totals = contributions(start, end)
     # Members who had rows that day and lost them need their first days redone too.
-    before = set(db.session.scalars(select(MemberDay.user_id).where(MemberDay.day == day).distinct()))
+    before = set(core(select(MemberDay.user_id).where(MemberDay.day == day).distinct()).scalars())
     db.session.execute(delete(MemberDay).where(MemberDay.day == day))
     db.session.execute(delete(DailyRollup).where(DailyRollup.day == day))
     rows = [{"scope_id": scope_id, "day": day, "user_id": user_id, "ideas": i, "comments": c, "supports": s}
@@ -215,22 +221,22 @@ def _refresh_fact_chunk(chunk):
     if not ideas:
         return
     ids = [row.id for row in ideas]
-    first_comment = dict(db.session.execute(
+    first_comment = dict(core(
         select(Comment.idea_id, func.min(Comment.created_at)).join(Idea, Idea.id == Comment.idea_id)
         .where(Comment.idea_id.in_(ids), Comment.status == "published", Comment.author_id != Idea.author_id)
         .group_by(Comment.idea_id)).all())
-    first_support = dict(db.session.execute(
+    first_support = dict(core(
         select(Support.idea_id, func.min(Support.created_at)).where(Support.idea_id.in_(ids))
         .group_by(Support.idea_id)).all())
     decisions = {}
-    for item_id, opened_at, decided_at in db.session.execute(
+    for item_id, opened_at, decided_at in core(
             select(ModerationCase.item_id, ModerationCase.opened_at, ModerationCase.decided_at)
             .where(ModerationCase.item_kind == "idea", ModerationCase.item_id.in_(ids),
                    ModerationCase.decided_at.is_not(None))
             .order_by(ModerationCase.decided_at)):
         decisions.setdefault(item_id, (clock.aware(opened_at), clock.aware(decided_at)))
-    milestones = set(db.session.scalars(
-        select(IdeaMilestone.idea_id).where(IdeaMilestone.idea_id.in_(ids), IdeaMilestone.reached >= 1)))
+    milestones = set(core(
+        select(IdeaMilestone.idea_id).where(IdeaMilestone.idea_id.in_(ids), IdeaMilestone.reached >= 1)).scalars())
     rows = []
     for idea in ideas:
         created = clock.aware(idea.created_at)
@@ -292,7 +298,7 @@ def first_time_shares():
 def response_medians():
     """Per scope, all time: the median seconds until a new idea's first response."""
     values = defaultdict(list)
-    for challenge_id, seconds in db.session.execute(
+    for challenge_id, seconds in core(
             select(IdeaFact.challenge_id, IdeaFact.first_response_s).where(IdeaFact.first_response_s.is_not(None))):
         values[challenge_id].append(seconds)
         values[SITE].append(seconds)
@@ -302,7 +308,7 @@ def response_medians():
 def cohorts(scope_id, limit=12):
     """Monthly cohorts: members by the month of their first contribution, and how many came back each month after."""
     months_by_user = defaultdict(set)
-    for user_id, month in db.session.execute(
+    for user_id, month in core(
             select(MemberMonth.user_id, MemberMonth.month).where(MemberMonth.scope_id == scope_id)):
         months_by_user[user_id].add(month)
     members = defaultdict(list)
@@ -328,7 +334,7 @@ def alumni_counts(challenges):
     ended = {c.id: clock.aware(c.results_at) for c in challenges}
     published = {c.id: clock.aware(c.published_at) for c in challenges if c.published_at}
     challenges_by_user = defaultdict(set)
-    for scope_id, user_id in db.session.execute(
+    for scope_id, user_id in core(
             select(MemberFirst.scope_id, MemberFirst.user_id).where(MemberFirst.scope_id != SITE)):
         challenges_by_user[user_id].add(scope_id)
     counts, site = defaultdict(int), set()
