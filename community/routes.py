@@ -244,7 +244,7 @@ def thank(kind, item_id):
     except PermissionError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(request.referrer or url_for("challenges.home"))
+        return redirect(url_for("challenges.idea", idea_id=error.idea_id))
     db.session.commit()
     flash("Thanks sent.", "success")
     anchor = f"#comment-{item_id}" if kind == "comment" else ""

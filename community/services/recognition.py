@@ -130,7 +130,9 @@ def thank(user, kind, item_id):
     author_id, idea_id, is_public = item
     refusal = permissions.thanks_refusal(user, author_id, is_public)
     if refusal:
-        raise PermissionError(refusal)
+        error = PermissionError(refusal)
+        error.idea_id = idea_id  # where to show the refusal
+        raise error
     insert_ignore(Thanks, [{"user_id": user.id, "item_kind": kind, "item_id": item_id, "recipient_id": author_id,
                             "created_at": clock.now()}])
     return idea_id
