@@ -21,11 +21,12 @@ from datetime import timedelta
 from http.client import HTTPConnection
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import make_url
 
 from app import clock
 from app.extensions import db
 from bench.challenges_pages import seed as seed_pages
-from bench.common import Vocabulary, fresh_database, gunicorn, make_app
+from bench.common import POSTGRES_ADMIN_URL, RESULTS, Vocabulary, fresh_database, gunicorn, make_app
 
 MEMBERS = 5_000  # as seeded by challenges_pages
 PAGES = [
@@ -101,15 +102,21 @@ def session_headers(app):
     return {"Cookie": f"session={cookie}"}
 
 
-def load(port, path, requests, headers, concurrency=2):
+def load(port, path, requests, headers, concurrency=2, vary=False):
     latencies, errors, lock = [], [], threading.Lock()
     remaining = iter(range(requests))
+    today = clock.now().date()
 
     def client():
         connection = HTTPConnection("127.0.0.1", port, timeout=60)
-        for _ in remaining:
+        for n in remaining:
+            target = path
+            if vary:  # the same length of period, ending a different day back each time: never cached
+                days = {"7": 7, "30": 30, "90": 90}.get(path.rsplit("period=", 1)[-1], 365)
+                end = today - timedelta(days=n + 1)
+                target = (path.split("?")[0] + f"?period=custom&start={end - timedelta(days=days - 1)}&end={end}")
             started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
+            connection.request("GET", target, headers=headers)
             response = connection.getresponse()
             response.read()
             with lock:
@@ -131,25 +138,35 @@ def load(port, path, requests, headers, concurrency=2):
             "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1), "max_ms": round(ordered[-1], 1)}
 
 
-def measure(kind, ideas, supports, requests, words):
-    url = fresh_database(kind, f"kindling_bench_insights_{ideas}")
-    seconds, comments = seed_pages(url, ideas, words)
-    app = make_app(url)
-    started = time.perf_counter()
-    seed_supports(app, supports, random.Random(5))
-    print(f"  seeded {ideas:,} ideas, {comments:,} comments in {seconds:.0f}s; {supports:,} supports in "
-          f"{time.perf_counter() - started:.0f}s", flush=True)
-    rollup_times = time_rollups(app)
+def measure(kind, ideas, supports, requests, words, reuse=False):
+    if reuse:  # the database of an earlier run, already seeded and rolled up
+        url = (f"sqlite:///{RESULTS / f'kindling_bench_insights_{ideas}.db'}" if kind == "sqlite" else
+               make_url(POSTGRES_ADMIN_URL).set(database=f"kindling_bench_insights_{ideas}")
+               .render_as_string(hide_password=False))
+        app, rollup_times = make_app(url), {}
+    else:
+        url = fresh_database(kind, f"kindling_bench_insights_{ideas}")
+        seconds, comments = seed_pages(url, ideas, words)
+        app = make_app(url)
+        started = time.perf_counter()
+        seed_supports(app, supports, random.Random(5))
+        print(f"  seeded {ideas:,} ideas, {comments:,} comments in {seconds:.0f}s; {supports:,} supports in "
+              f"{time.perf_counter() - started:.0f}s", flush=True)
+        rollup_times = time_rollups(app)
     for name, (elapsed, days) in rollup_times.items():
         print(f"  rollup {name:<8} {elapsed:7.2f} s ({days} days)", flush=True)
     headers = session_headers(app)
     rows = []
     with gunicorn(url) as port:
         for name, path in PAGES:
+            # Cold: a new period each time (a distinct custom range per request), so nothing is cached.
+            cold = load(port, path, max(4, requests // 10), headers, vary=True)
             load(port, path, 10, headers)  # warm up
             figures = load(port, path, requests, headers)
-            rows.append({"db": kind, "page": name, **figures})
-            print(f"  {name:<26} median {figures['median_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms", flush=True)
+            rows.append({"db": kind, "page": name, **figures, "cold_median_ms": cold["median_ms"],
+                         "cold_p95_ms": cold["p95_ms"]})
+            print(f"  {name:<26} median {figures['median_ms']:7.1f} ms   p95 {figures['p95_ms']:7.1f} ms   "
+                  f"(uncached: median {cold['median_ms']:7.1f} ms, p95 {cold['p95_ms']:7.1f} ms)", flush=True)
     return rows, rollup_times
 
 
@@ -159,17 +176,20 @@ def main():
     parser.add_argument("--ideas", type=int, default=100_000)
     parser.add_argument("--supports", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="measure an earlier run's database again")
     args = parser.parse_args()
     words = Vocabulary()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     rows, jobs = [], {}
     for kind in kinds:
         print(f"{kind}, {args.ideas:,} ideas, {args.supports:,} supports:", flush=True)
-        kind_rows, jobs[kind] = measure(kind, args.ideas, args.supports, args.requests, words)
+        kind_rows, jobs[kind] = measure(kind, args.ideas, args.supports, args.requests, words, args.reuse)
         rows += kind_rows
-    print("\n| database | dashboard | median ms | p95 ms | max ms |\n| --- | --- | ---: | ---: | ---: |")
+    print("\n| database | dashboard | median ms | p95 ms | uncached median ms | uncached p95 ms |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: |")
     for row in rows:
-        print(f"| {row['db']} | {row['page']} | {row['median_ms']} | {row['p95_ms']} | {row['max_ms']} |")
+        print(f"| {row['db']} | {row['page']} | {row['median_ms']} | {row['p95_ms']} | {row['cold_median_ms']} | "
+              f"{row['cold_p95_ms']} |")
     print("\n| database | rollup | seconds | days |\n| --- | --- | ---: | ---: |")
     for kind, figures in jobs.items():
         for name, (elapsed, days) in figures.items():

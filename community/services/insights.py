@@ -5,11 +5,12 @@ has a definition the page shows (DEFINITIONS), so a person can check it.
 """
 import json
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, select, text, union_all
 
 from app.auth.models import User
@@ -135,6 +136,9 @@ def live_today(scope_id):
     now = today()
     cache = g.setdefault("community_live", {}) if has_request_context() else {}
     key = (scope_id, now)
+    seconds = current_app.config.get("INSIGHTS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    if seconds:  # shared by the requests of this process for up to a minute
+        cache, key = _CACHE, ("live", str(db.engine.url), scope_id, now, int(time.time() // seconds))
     if key not in cache:
         live = contributions(day_start(now), day_start(now + timedelta(days=1)), None if scope_id == SITE else scope_id)
         cache[key] = {user_id: counts for (live_scope, user_id), counts in live.items() if live_scope == scope_id}
@@ -199,7 +203,26 @@ def median(scope_id, period, column):
 # The whole dashboard
 
 
+_CACHE = {}
+_CACHE_LIMIT = 256
+
+
 def figures(scope_id, period, light=False):
+    """The dashboard's figures, kept per process for a minute (INSIGHTS_CACHE_SECONDS; 0 under tests)
+    and dropped as soon as the rollup job has run again."""
+    seconds = current_app.config.get("INSIGHTS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    if not seconds:
+        return compute_figures(scope_id, period, light)
+    stamp = db.session.scalar(select(ScopeSummary.computed_at).where(ScopeSummary.scope_id == SITE))
+    key = (str(db.engine.url), scope_id, period, light, stamp, int(time.time() // seconds))
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = compute_figures(scope_id, period, light)
+    return _CACHE[key]
+
+
+def compute_figures(scope_id, period, light=False):
     totals, members_sql, live_ids = per_member(scope_id, period)
     contribution_counts = [sum(counts) for counts in totals.values()]
     # New means new to Kindling: the first contribution on the whole site falls in the period.

@@ -1,5 +1,5 @@
 """Every dashboard figure against a hand count of tests/community/factories.story()."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -134,3 +134,20 @@ def test_plan_progress_by_hand(told):
     current = insights.plan_progress_figures(told["challenge"])
     assert current == {"participants": 4, "ideas": 3, "comments": 5, "supports": 2,
                        "first_time_share": 100.0, "response_hours": 24.0}
+
+
+def test_cached_figures_are_dropped_when_the_job_runs_again(app, told):
+    app.config["INSIGHTS_CACHE_SECONDS"] = 60
+    try:
+        period = insights.make_period("custom", date(2026, 3, 9), date(2026, 3, 14))
+        before = insights.figures(told["challenge"].id, period)
+        assert insights.figures(told["challenge"].id, period) is before  # kept
+        told["idea"].status = "hidden"
+        signals.idea_status_changed.send(told["idea"], idea_id=told["idea"].id, before="published", after="hidden",
+                                         actor_id=None)
+        clock.freeze(NOW + timedelta(minutes=10))
+        rollups.run_incremental()
+        after = insights.figures(told["challenge"].id, period)
+        assert (before["active"], after["active"]) == (4, 0)
+    finally:
+        del app.config["INSIGHTS_CACHE_SECONDS"]
