@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import Date, bindparam, func, select, text, union_all
 
 from app.auth.models import User
 from app.extensions import db
@@ -167,6 +167,23 @@ def per_member(scope_id, period):
     return dict(totals), members_sql, live_ids
 
 
+def firsts_among(scope_id, user_ids, before=None):
+    """Which of these members have a rolled-up first contribution in the scope (before a day, if given)."""
+    user_ids = sorted(int(user_id) for user_id in user_ids)
+    found = set()
+    for position in range(0, len(user_ids), ID_CHUNK):
+        # Whole numbers written into the SQL: binding thousands of parameters costs more than the query.
+        listed = ",".join(str(user_id) for user_id in user_ids[position:position + ID_CHUNK])
+        sql = f"SELECT user_id FROM community_member_firsts WHERE scope_id = :scope AND user_id IN ({listed})"
+        parameters = {"scope": scope_id}
+        if before is not None:
+            sql += " AND first_day < :before"
+            parameters["before"] = before
+        statement = text(sql).bindparams(bindparam("before", type_=Date)) if before is not None else text(sql)
+        found.update(db.session.scalars(statement, parameters))
+    return found
+
+
 def gini(values):
     """0 for perfect equality, (n-1)/n when one of n members makes everything."""
     values = sorted(v for v in values if v >= 0)
@@ -233,8 +250,7 @@ def compute_figures(scope_id, period, light=False):
     if period.start <= today() <= period.end:
         # Members whose first contribution is today have no rolled-up first day yet.
         candidates = [user_id for user_id in live_ids if user_id not in new_ids]
-        known_live = set(db.session.scalars(select(MemberFirst.user_id).where(
-            MemberFirst.scope_id == SITE, MemberFirst.user_id.in_(candidates), MemberFirst.first_day < period.start)))
+        known_live = firsts_among(SITE, candidates, before=period.start)
         new_ids |= {user_id for user_id in candidates if user_id not in known_live}
     new_ids &= set(totals)
     total = sum(contribution_counts)
@@ -356,21 +372,29 @@ def _funnel(scope_id, period, live_ids):
         MemberFirst.scope_id == scope_id, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end))
     if live_ids:
         # First contributions made today are not rolled up yet.
-        first += len(set(live_ids) - set(db.session.scalars(select(MemberFirst.user_id).where(
-            MemberFirst.scope_id == scope_id, MemberFirst.user_id.in_(live_ids)))))
+        first += len(set(live_ids) - firsts_among(scope_id, live_ids))
     return {"visitors": None, "registered": int(registered), "first": first, "second": second}
 
 
 def plan_progress_figures(challenge):
     """Current all-time figures for an engagement plan's targets: counts up to now, shares and medians
-    as of the last rollup (the job keeps them in the scope's summary)."""
-    scope_id = challenge.id
+    as of the last rollup (the job keeps them in the scope's summary). Kept like `figures`."""
+    seconds = current_app.config.get("INSIGHTS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    if not seconds:
+        return _plan_progress(challenge.id)
+    stamp = db.session.scalar(select(ScopeSummary.computed_at).where(ScopeSummary.scope_id == SITE))
+    key = ("plan", str(db.engine.url), challenge.id, stamp, int(time.time() // seconds))
+    if key not in _CACHE:
+        _CACHE[key] = _plan_progress(challenge.id)
+    return _CACHE[key]
+
+
+def _plan_progress(scope_id):
     counts = db.session.execute(select(
         func.coalesce(func.sum(DailyRollup.ideas), 0), func.coalesce(func.sum(DailyRollup.comments), 0),
         func.coalesce(func.sum(DailyRollup.supports), 0)).where(DailyRollup.scope_id == scope_id)).one()
     live = live_today(scope_id)
-    known = set(db.session.scalars(select(MemberFirst.user_id).where(
-        MemberFirst.scope_id == scope_id, MemberFirst.user_id.in_(list(live))))) if live else set()
+    known = firsts_among(scope_id, live)
     participants = db.session.scalar(select(func.count()).select_from(MemberFirst).where(
         MemberFirst.scope_id == scope_id)) + len(set(live) - known)
     summary = db.session.get(ScopeSummary, scope_id)
