@@ -23,6 +23,7 @@ def create_app(config=None):
     configure_database(app)
     configure_accounts(app)
     configure_security(app)
+    configure_listeners(app)
     configure_jobs(app)
     configure_blueprints(app)
     configure_templates(app)
@@ -83,11 +84,27 @@ def configure_security(app):
     app.after_request(add_security_headers)
 
 
+def configure_listeners(app):
+    """Every signal receiver, connected here and nowhere else (connecting twice is harmless)."""
+    import moderation.hooks
+    import search.hooks
+    import voting.hooks
+
+    voting.hooks.connect()
+    moderation.hooks.connect()
+    search.hooks.connect()
+
+
 def configure_jobs(app):
+    """Every periodic job, scheduled here and nowhere else; background jobs leave after each request."""
     import sys
 
+    import challenges.jobs
+    import voting.jobs
     from app import jobs, scheduler
-    from challenges import jobs as challenge_jobs  # noqa: F401  (registers periodic jobs)
+
+    challenges.jobs.schedule()
+    voting.jobs.schedule()
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
@@ -121,17 +138,26 @@ class BoundedInt(IntegerConverter):
 
 
 def configure_templates(app):
-    from app import permissions
+    from app import fragments, permissions
+    from moderation.fragments import FRAGMENTS as moderation_fragments
+    from search.fragments import FRAGMENTS as search_fragments
+    from voting.fragments import FRAGMENTS as voting_fragments
 
     app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.globals["slot"] = fragments.slot
+    # What each feature shows on the pages of the features below it.
+    for contributed in (voting_fragments, moderation_fragments, search_fragments):
+        fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
 
 def configure_errors(app):
+    from app import routing
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
+    routing.configure(app)
 
 
 def configure_cli(app):
@@ -142,11 +168,14 @@ def configure_cli(app):
 
 # community (issue 12): blueprint, signal receivers, periodic jobs, commands.
 def configure_community(app):
+    from app import fragments
     from community import hooks, jobs
     from community.cli import insights_cli
+    from community.fragments import FRAGMENTS
     from community.routes import bp
 
     app.register_blueprint(bp)
+    fragments.contribute(FRAGMENTS)
     hooks.connect()  # blinker connects a receiver once, however often create_app runs
     jobs.schedule()
     app.cli.add_command(insights_cli)

@@ -1,53 +1,22 @@
 """Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
 import random
-from functools import wraps
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app import clock, permissions
 from app.extensions import db, htmx
 from app.forms import int_arg
-from challenges import services
+from app.routing import vary_on_htmx
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
+from challenges.loading import visible_challenge, visible_idea
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
+from challenges.services import challenges as challenge_phases
+from challenges.services import comments, follows, listings, screening
+from challenges.services import errors as challenge_errors
+from challenges.services import ideas as challenge_ideas
 
 bp = Blueprint("challenges", __name__)
-
-
-def _with_vary(response):
-    response = make_response(response)
-    response.vary.add("HX-Request")
-    return response
-
-
-def _visible_challenge(slug):
-    """The challenge, or 404 — a draft does not exist for those who may not see it."""
-    challenge = services.get_challenge(slug)
-    if challenge is None or not permissions.can_view_challenge(current_user, challenge):
-        abort(404)
-    return challenge
-
-
-def _visible_idea(idea_id, idea=None):
-    idea = idea or services.get_idea(idea_id)
-    if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
-        abort(404)
-    return idea
-
-
-def _forbidden_as_403(view):
-    """A service's PermissionError is the user's 403, never a 500."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
-
-    return wrapper
 
 
 def _form_error(form, error):
@@ -62,7 +31,7 @@ def _form_error(form, error):
 def _visitor_seed():
     # Random order stays the same for one visitor across pages and visits.
     if "idea_seed" not in session:
-        session["idea_seed"] = random.randrange(services.RANDOM_KEY_SPACE)
+        session["idea_seed"] = random.randrange(challenge_ideas.RANDOM_KEY_SPACE)
     return session["idea_seed"]
 
 
@@ -71,14 +40,14 @@ def _visitor_seed():
 
 @bp.get("/")
 def home():
-    return render_template("home/index.html", challenges=services.open_challenges(),
-                           ideas=services.momentum_ideas())
+    return render_template("home/index.html", challenges=listings.open_challenges(),
+                           ideas=listings.momentum_ideas())
 
 
 @bp.app_template_global()
 def member_ideas(member):
     """The member's ideas the current viewer may see (for profiles)."""
-    return services.ideas_by_author(current_user, member)
+    return listings.ideas_by_author(current_user, member)
 
 
 @bp.get("/challenges")
@@ -87,22 +56,22 @@ def index():
         "phase": request.args.get("phase") if request.args.get("phase") in PHASE_LABELS else None,
         "tag": (request.args.get("tag") or "").strip().lower()[:32] or None,
         "format": request.args.get("format") if request.args.get("format") in FORMATS else None,
-        "sort": request.args.get("sort") if request.args.get("sort") in services.CHALLENGE_SORTS else "newest",
+        "sort": request.args.get("sort") if request.args.get("sort") in listings.CHALLENGE_SORTS else "newest",
     }
-    page = services.list_challenges(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
-    context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=services.CHALLENGE_SORTS)
+    page = listings.list_challenges(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
+    context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=listings.CHALLENGE_SORTS)
     if htmx and htmx.target == "challenge-list":
-        return _with_vary(render_template("challenges/_challenge_list.html", **context))
-    return _with_vary(render_template("challenges/index.html", **context))
+        return vary_on_htmx(render_template("challenges/_challenge_list.html", **context))
+    return vary_on_htmx(render_template("challenges/index.html", **context))
 
 
 def _schedule(form):
-    return services.Schedule(
-        submission_at=services.day_start(form.submission_at.data),
-        voting_at=services.day_start(form.voting_at.data) if form.voting_at.data else None,
-        review_at=services.day_start(form.review_at.data),
-        results_at=services.day_start(form.results_at.data),
-        closed_at=services.day_start(form.closed_at.data) if form.closed_at.data else None,
+    return challenge_phases.Schedule(
+        submission_at=challenge_phases.day_start(form.submission_at.data),
+        voting_at=challenge_phases.day_start(form.voting_at.data) if form.voting_at.data else None,
+        review_at=challenge_phases.day_start(form.review_at.data),
+        results_at=challenge_phases.day_start(form.results_at.data),
+        closed_at=challenge_phases.day_start(form.closed_at.data) if form.closed_at.data else None,
     )
 
 
@@ -122,7 +91,6 @@ def _challenge_fields(form):
 
 @bp.route("/challenges/new", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def new():
     form = ChallengeForm()
     if request.method == "GET":
@@ -135,8 +103,8 @@ def new():
         form.results_at.data = today + timedelta(days=70)
     if form.validate_on_submit():
         try:
-            challenge = services.create_challenge(current_user, **_challenge_fields(form))
-        except services.ChallengeError as error:
+            challenge = challenge_phases.create_challenge(current_user, **_challenge_fields(form))
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -147,9 +115,8 @@ def new():
 
 @bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def edit(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
     form = ChallengeForm(obj=challenge if request.method == "GET" else None)
@@ -160,8 +127,8 @@ def edit(slug):
             getattr(form, name).data = moment.date() if moment else None
     if form.validate_on_submit():
         try:
-            services.update_challenge(current_user, challenge, **_challenge_fields(form))
-        except services.ChallengeError as error:
+            challenge_phases.update_challenge(current_user, challenge, **_challenge_fields(form))
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -172,13 +139,12 @@ def edit(slug):
 
 @bp.post("/challenges/<slug>/publish")
 @login_required
-@_forbidden_as_403
 def publish(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if EmptyForm().validate_on_submit():
         try:
-            services.publish_challenge(current_user, challenge)
-        except services.ChallengeError as error:
+            challenge_phases.publish_challenge(current_user, challenge)
+        except challenge_errors.ChallengeError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
@@ -188,14 +154,13 @@ def publish(slug):
 
 @bp.post("/challenges/<slug>/phase")
 @login_required
-@_forbidden_as_403
 def move_phase(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     form = PhaseForm()
     if form.validate_on_submit():
         try:
-            services.move_phase(current_user, challenge, form.phase.data)
-        except services.ChallengeError as error:
+            challenge_phases.move_phase(current_user, challenge, form.phase.data)
+        except challenge_errors.ChallengeError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
@@ -205,29 +170,27 @@ def move_phase(slug):
 
 @bp.post("/challenges/<slug>/follow")
 @login_required
-@_forbidden_as_403
 def follow_challenge(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     return _set_following(challenge, "challenge-follow", "challenges/_follow_challenge.html",
                           url_for("challenges.show", slug=slug), challenge=challenge)
 
 
 def _set_following(target, fragment_id, template, back, **context):
     following = request.form.get("follow") != "0"
-    services.set_following(current_user, target, following)
+    follows.set_following(current_user, target, following)
     db.session.commit()
     if htmx and htmx.target == fragment_id:
-        return _with_vary(render_template(template, following=following, **context))
+        return vary_on_htmx(render_template(template, following=following, **context))
     return redirect(back)
 
 
 @bp.post("/challenges/<slug>/norms")
 @login_required
-@_forbidden_as_403
 def accept_norms(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if EmptyForm().validate_on_submit():
-        services.accept_norms(current_user, challenge)
+        screening.accept_norms(current_user, challenge)
         db.session.commit()
         flash("Thank you: you accepted this challenge’s norms.", "success")
     return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/challenges/")
@@ -236,8 +199,8 @@ def accept_norms(slug):
 
 def _idea_list_args(challenge):
     sort = request.args.get("sort")
-    if sort not in services.IDEA_SORTS:
-        sort = services.default_sort(challenge)
+    if sort not in listings.IDEA_SORTS:
+        sort = listings.default_sort(challenge)
     status = request.args.get("status") or None
     if status not in IDEA_STATUS_LABELS:
         status = None
@@ -255,21 +218,21 @@ def _idea_list_args(challenge):
 
 @bp.get("/challenges/<slug>")
 def show(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     args = _idea_list_args(challenge)
-    page = services.list_ideas(current_user, challenge, **args)
+    page = listings.list_ideas(current_user, challenge, **args)
     context = dict(
-        challenge=challenge, page=page, args=args, sorts=services.IDEA_SORTS,
+        challenge=challenge, page=page, args=args, sorts=listings.IDEA_SORTS,
         statuses={s: IDEA_STATUS_LABELS[s] for s in IDEA_PUBLIC},
     )
     if htmx and htmx.target == "idea-list":
-        return _with_vary(render_template("challenges/_idea_list.html", **context))
-    return _with_vary(render_template(
+        return vary_on_htmx(render_template("challenges/_idea_list.html", **context))
+    return vary_on_htmx(render_template(
         "challenges/show.html",
         **context,
-        following=services.follows_challenge(current_user, challenge),
-        accepted_norms=services.has_accepted_norms(current_user, challenge),
-        submission_problem=services.submission_problem(challenge),
+        following=follows.follows_challenge(current_user, challenge),
+        accepted_norms=screening.has_accepted_norms(current_user, challenge),
+        submission_problem=permissions.submission_verdict(challenge).reason,
         phase_form=PhaseForm(phase=challenge.phase),
         action_form=EmptyForm(),
     ))
@@ -277,19 +240,19 @@ def show(slug):
 
 @bp.get("/challenges/<slug>/results")
 def results(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     announced = challenge.phase in ("results", "closed")
-    ideas = services.result_ideas(challenge) if permissions.can_see_results(current_user, challenge) else []
+    ideas = listings.result_ideas(challenge) if permissions.can_see_results(current_user, challenge) else []
     return render_template("challenges/results.html", challenge=challenge, ideas=ideas, announced=announced)
 
 
 @bp.get("/challenges/<slug>/review")
 @login_required
 def review(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
-    page = services.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
+    page = listings.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
                                with_feedback=True)
     return render_template("challenges/review.html", challenge=challenge, page=page,
                            can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm())
@@ -297,14 +260,13 @@ def review(slug):
 
 @bp.post("/ideas/<int:idea_id>/review")
 @login_required
-@_forbidden_as_403
 def review_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            services.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
-        except services.ChallengeError as error:
+            challenge_ideas.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
+        except challenge_errors.ChallengeError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
@@ -319,27 +281,27 @@ def review_idea(idea_id):
 
 def _builds_on_choices(form, challenge, exclude_id=None):
     form.builds_on.choices = {0: "— Nothing, it stands on its own —"} | {
-        row.id: row.title for row in services.builds_on_choices(challenge, exclude_id)
+        row.id: row.title for row in listings.builds_on_choices(challenge, exclude_id)
     }
 
 
 @bp.route("/challenges/<slug>/ideas/new", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def new_idea(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     form = IdeaForm()
     _builds_on_choices(form, challenge)
     if request.method == "GET" and request.args.get("builds_on", type=int_arg):
         form.builds_on.data = request.args.get("builds_on", type=int_arg)
-    accepted = services.has_accepted_norms(current_user, challenge)
+    accepted = screening.has_accepted_norms(current_user, challenge)
     if form.validate_on_submit():
         try:
-            idea = services.submit_idea(
+            idea = challenge_ideas.submit_idea(
                 current_user, challenge, title=form.title.data, description=form.description.data,
                 tags=form.tags.data, builds_on_id=form.builds_on.data or None, accept_norms=form.accept_norms.data,
+                paced=True,
             )
-        except services.ChallengeError as error:
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -350,26 +312,26 @@ def new_idea(slug):
             return redirect(url_for("challenges.idea", idea_id=idea.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("challenges/idea_form.html", form=form, challenge=challenge, idea=None,
-                           accepted_norms=accepted, problem=services.submission_problem(challenge)), status
+                           accepted_norms=accepted, problem=permissions.submission_verdict(challenge).reason), status
 
 
 @bp.get("/ideas/<int:idea_id>")
 def idea(idea_id):
-    idea = services.get_idea(idea_id)
+    idea = listings.get_idea(idea_id)
     if idea is not None and idea.status == "merged" and idea.merged_into_id:
         # 302, not 301: a merge can be undone, and browsers keep a 301 for ever.
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
-    idea = _visible_idea(idea_id, idea)
+    idea = visible_idea(idea_id, idea)
     challenge = idea.challenge
     return render_template(
         "challenges/idea.html",
         idea=idea,
         challenge=challenge,
-        children=services.ideas_building_on(idea),
-        history=services.idea_history(idea),
-        threads=services.comment_threads(current_user, idea, challenge),
-        following=services.follows_idea(current_user, idea),
-        accepted_norms=services.has_accepted_norms(current_user, challenge),
+        children=listings.ideas_building_on(idea),
+        history=listings.idea_history(idea),
+        threads=comments.comment_threads(current_user, idea, challenge),
+        following=follows.follows_idea(current_user, idea),
+        accepted_norms=screening.has_accepted_norms(current_user, challenge),
         comment_form=CommentForm(),
         action_form=EmptyForm(),
         can_comment=permissions.can_comment(current_user, idea, challenge),
@@ -378,9 +340,8 @@ def idea(idea_id):
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def edit_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     if not permissions.can_edit_idea(current_user, idea):
         abort(403)
     form = IdeaEditForm(obj=idea if request.method == "GET" else None)
@@ -388,9 +349,9 @@ def edit_idea(idea_id):
         form.tags.data = [t.name for t in idea.tags]
     if form.validate_on_submit():
         try:
-            services.edit_idea(current_user, idea, title=form.title.data, description=form.description.data,
-                               tags=form.tags.data)
-        except services.ChallengeError as error:
+            challenge_ideas.edit_idea(current_user, idea, title=form.title.data, description=form.description.data,
+                                      tags=form.tags.data)
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -402,11 +363,10 @@ def edit_idea(idea_id):
 
 @bp.post("/ideas/<int:idea_id>/withdraw")
 @login_required
-@_forbidden_as_403
 def withdraw_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     if EmptyForm().validate_on_submit():
-        services.withdraw_idea(current_user, idea)
+        challenge_ideas.withdraw_idea(current_user, idea)
         db.session.commit()
         flash("Your idea is withdrawn. It no longer appears in the challenge.", "info")
     return redirect(url_for("challenges.show", slug=idea.challenge.slug))
@@ -414,9 +374,8 @@ def withdraw_idea(idea_id):
 
 @bp.post("/ideas/<int:idea_id>/follow")
 @login_required
-@_forbidden_as_403
 def follow_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     return _set_following(idea, "idea-follow", "challenges/_follow_idea.html",
                           url_for("challenges.idea", idea_id=idea.id), idea=idea)
 
@@ -426,28 +385,27 @@ def follow_idea(idea_id):
 
 @bp.post("/ideas/<int:idea_id>/comments")
 @login_required
-@_forbidden_as_403
 def post_comment(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     challenge = idea.challenge
     form = CommentForm()
     parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdecimal() else None
     comment = None
     if form.validate_on_submit():
         try:
-            comment = services.post_comment(current_user, idea, challenge, form.body.data, parent_id,
-                                            accept_norms=form.accept_norms.data)
-        except services.ChallengeError as error:
+            comment = comments.post_comment(current_user, idea, challenge, form.body.data, parent_id,
+                                            accept_norms=form.accept_norms.data, paced=True)
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
     if htmx and htmx.target and htmx.target.startswith("comment-form"):
         # The form is replaced: empty after success (the new comment is added
         # out of band), or with the errors beside the field.
-        return _with_vary(render_template(
+        return vary_on_htmx(render_template(
             "challenges/_comment_posted.html", idea=idea, challenge=challenge, comment=comment,
             form=CommentForm(formdata=None) if comment else form, parent_id=parent_id,
-            accepted_norms=services.has_accepted_norms(current_user, challenge),
+            accepted_norms=screening.has_accepted_norms(current_user, challenge),
         )), 200 if comment else 422
     if comment is None:
         flash(" ".join(e for errors in list(form.errors.values()) + [form.form_errors] for e in errors), "error")
@@ -459,13 +417,12 @@ def post_comment(idea_id):
 
 def _own_comment(comment_id):
     comment = db.session.get(Comment, comment_id) or abort(404)
-    idea = _visible_idea(comment.idea_id)
+    idea = visible_idea(comment.idea_id)
     return comment, idea
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def edit_comment(comment_id):
     comment, idea = _own_comment(comment_id)
     if not permissions.can_edit_comment(current_user, comment):
@@ -473,8 +430,8 @@ def edit_comment(comment_id):
     form = CommentForm(obj=comment if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.edit_comment(current_user, comment, form.body.data)
-        except services.ChallengeError as error:
+            comments.edit_comment(current_user, comment, form.body.data)
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -486,11 +443,10 @@ def edit_comment(comment_id):
 
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
-@_forbidden_as_403
 def delete_comment(comment_id):
     comment, idea = _own_comment(comment_id)
     if EmptyForm().validate_on_submit():
-        services.delete_comment(current_user, comment, idea)
+        comments.delete_comment(current_user, comment, idea)
         db.session.commit()
         flash("Your comment is deleted.", "info")
     return redirect(url_for("challenges.idea", idea_id=idea.id) + "#comments")
@@ -503,7 +459,7 @@ def tick_command():
 
     from app import jobs
 
-    moved = services.tick_phases()
+    moved = challenge_phases.tick_phases()
     db.session.commit()
     jobs.dispatch()
     click.echo(f"{len(moved)} challenge(s) moved to their next phase.")

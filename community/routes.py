@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app import permissions
 from app.extensions import db
-from challenges import services as challenge_services
+from challenges.loading import visible_challenge
 from community import charts
 from community.forms import AlumniInviteForm, DecisionForm, InviteForm, PeriodForm, PlanForm, PreferencesForm
 from community.models import SITE
@@ -19,10 +19,7 @@ bp = Blueprint("community", __name__)
 
 
 def _challenge(slug):
-    challenge = challenge_services.get_challenge(slug)
-    if challenge is None or not permissions.can_view_challenge(current_user, challenge):
-        abort(404)
-    return challenge
+    return visible_challenge(slug)
 
 
 def _insights_challenge(slug):
@@ -62,10 +59,10 @@ def edit_plan(slug):
     return render_template("community/plan.html", challenge=challenge, form=form), 422 if form.errors else 200
 
 
-@bp.app_template_global("community_plan")
-def community_plan(challenge):
-    """The public part of a challenge's plan, for the challenge page."""
-    return plans.get_plan(challenge.id)
+@bp.app_template_global("community_challenge_part")
+def community_challenge_part(challenge):
+    """The public part of a challenge's plan and its announced contributor of the month (one query)."""
+    return recognition.challenge_page_part(challenge.id)
 
 
 # Dashboards

@@ -1,55 +1,60 @@
-"""Who may see community insights, set plans, recognise and invite (issue 12)."""
-from app.permissions import _member, active_member, can_manage_challenge, is_admin
+"""Who may see community insights, set plans, recognise and invite (issue 12). Each answer is a Verdict."""
+from app.permissions import (  # noqa: I001
+    ALLOWED,
+    _appointed,
+    can_contribute,
+    can_manage_challenge,
+    is_admin,
+    is_signed_in,
+    refuse,
+    verdict,
+)
 
 __all__ = [
     "can_view_insights", "can_edit_plan", "can_view_site_insights", "can_decide_contributor",
-    "can_invite", "can_thank", "thanks_refusal",
+    "can_invite", "can_thank",
 ]
 
 
 def can_view_insights(user, challenge):
     """The owner, moderators appointed to this challenge, admins."""
-    if not _member(user) or challenge.is_draft:
-        return False
+    if not is_signed_in(user):
+        return refuse("Log in to see insights.", 401)
+    if challenge.is_draft:
+        return refuse("Insights start once the challenge is published.")
     if can_manage_challenge(user, challenge):
-        return True
-    from app.extensions import db
-    from challenges.models import ChallengeModerator
-
-    return db.session.get(ChallengeModerator, (challenge.id, user.id)) is not None
+        return ALLOWED
+    # Appointed moderators only (not every site moderator); looked up once per request.
+    return verdict(_appointed(user.id, challenge.id),
+                   "Only the challenge's owner, its moderators and admins see its insights.")
 
 
 def can_edit_plan(user, challenge):
-    return can_manage_challenge(user, challenge)
+    return verdict(can_manage_challenge(user, challenge), "Only the challenge's owner edits its plan.")
 
 
 def can_view_site_insights(user):
-    return is_admin(user)
+    return verdict(is_admin(user), "Only admins see the site's insights.")
 
 
 def can_decide_contributor(user, challenge):
     """Confirm or replace a contributor of the month: the owner or an admin (site-wide: admins)."""
     if challenge is None:
-        return is_admin(user)
-    return can_manage_challenge(user, challenge)
+        return verdict(is_admin(user), "Only admins choose the site's contributor of the month.")
+    return verdict(can_manage_challenge(user, challenge), "Only the challenge's owner or an admin decides.")
 
 
 def can_invite(user, challenge):
-    return active_member(user) and can_manage_challenge(user, challenge) and not challenge.is_draft
-
-
-def thanks_refusal(user, author_id, is_public):
-    """Why this member may not thank this item, or None when they may."""
-    if not _member(user):
-        return "Log in to say thanks."
-    if not active_member(user):
-        return "Suspended members cannot thank."
-    if user.id == author_id:
-        return "You cannot thank yourself."
-    if not is_public:
-        return "This item is not public."
-    return None
+    if not (decision := can_contribute(user)):
+        return decision
+    if challenge.is_draft:
+        return refuse("Publish the challenge before inviting members.")
+    return verdict(can_manage_challenge(user, challenge), "Only the challenge's owner invites members.")
 
 
 def can_thank(user, author_id, is_public):
-    return thanks_refusal(user, author_id, is_public) is None
+    if not (decision := can_contribute(user)):
+        return decision
+    if user.id == author_id:
+        return refuse("You cannot thank yourself.")
+    return verdict(is_public, "This item is not public.", 404)

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from app import clock, permissions
@@ -128,9 +128,9 @@ def thank(user, kind, item_id):
     if item is None or not item[2]:
         raise LookupError("No such public item.")
     author_id, idea_id, is_public = item
-    refusal = permissions.thanks_refusal(user, author_id, is_public)
-    if refusal:
-        error = PermissionError(refusal)
+    decision = permissions.can_thank(user, author_id, is_public)
+    if not decision:
+        error = PermissionError(decision.reason)
         error.idea_id = idea_id  # where to show the refusal
         raise error
     insert_ignore(Thanks, [{"user_id": user.id, "item_kind": kind, "item_id": item_id, "recipient_id": author_id,
@@ -139,15 +139,18 @@ def thank(user, kind, item_id):
 
 
 def thanks_on_idea_page(idea_id, user):
-    """{(kind, id): count} for the idea and its comments, and the items this user thanked: two queries."""
+    """{(kind, id): count} for the idea and its comments, and the items this user thanked: one query."""
     comment_ids = select(Comment.id).where(Comment.idea_id == idea_id)
     where = ((Thanks.item_kind == "idea") & (Thanks.item_id == idea_id)) | (
         (Thanks.item_kind == "comment") & Thanks.item_id.in_(comment_ids))
-    counts = {(kind, item_id): count for kind, item_id, count in db.session.execute(
-        select(Thanks.item_kind, Thanks.item_id, func.count()).where(where).group_by(Thanks.item_kind, Thanks.item_id))}
-    mine = set()
-    if getattr(user, "is_authenticated", False):
-        mine = set(db.session.execute(select(Thanks.item_kind, Thanks.item_id).where(where, Thanks.user_id == user.id)))
+    me = user.id if getattr(user, "is_authenticated", False) else -1
+    counts, mine = {}, set()
+    for kind, item_id, count, by_me in db.session.execute(
+            select(Thanks.item_kind, Thanks.item_id, func.count(), func.max(case((Thanks.user_id == me, 1), else_=0)))
+            .where(where).group_by(Thanks.item_kind, Thanks.item_id)):
+        counts[(kind, item_id)] = count
+        if by_me:
+            mine.add((kind, item_id))
     return counts, mine
 
 
@@ -295,3 +298,27 @@ def _described(row):
         "breakdown": [(SCORE_LABELS[p], count, SCORE_POINTS[p] * count) for p, count in parts.items() if p in SCORE_LABELS],
     }
 
+
+
+def challenge_page_part(challenge_id):
+    """The plan and the announced contributor of the month for a challenge page, in one query."""
+    from sqlalchemy.orm import aliased as _aliased
+
+    from challenges.models import Challenge as _Challenge
+    from community.models import EngagementPlan
+
+    decided = ContributorOfMonth.status.in_(("confirmed", "replaced"))
+    latest = (select(ContributorOfMonth.month).where(ContributorOfMonth.scope_id == challenge_id, decided)
+              .order_by(ContributorOfMonth.month.desc()).limit(1).scalar_subquery())
+    member = _aliased(User)
+    row = db.session.execute(
+        select(EngagementPlan, ContributorOfMonth, member).select_from(_Challenge)
+        .outerjoin(EngagementPlan, EngagementPlan.challenge_id == _Challenge.id)
+        .outerjoin(ContributorOfMonth, and_(ContributorOfMonth.scope_id == _Challenge.id,
+                                            ContributorOfMonth.month == latest, decided))
+        .outerjoin(member, member.id == ContributorOfMonth.user_id)
+        .where(_Challenge.id == challenge_id)).first()
+    if row is None:
+        return None, None
+    plan, chosen, user = row
+    return plan, ({"month": chosen.month, "user": user} if chosen is not None and user is not None else None)
