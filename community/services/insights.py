@@ -5,6 +5,7 @@ has a definition the page shows (DEFINITIONS), so a person can check it.
 """
 import json
 import math
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def live_today(scope_id):
     now = today()
     cache = g.setdefault("community_live", {}) if has_request_context() else {}
     key = (scope_id, now)
-    seconds = current_app.config.get("INSIGHTS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    seconds = cache_seconds()
     if seconds:  # shared by the requests of this process for up to a minute
         cache, key = _CACHE, ("live", str(db.engine.url), scope_id, now, int(time.time() // seconds))
     if key not in cache:
@@ -224,10 +225,21 @@ _CACHE = {}
 _CACHE_LIMIT = 256
 
 
+def cache_seconds():
+    """How long a process keeps figures: INSIGHTS_CACHE_SECONDS (config, then environment); 0 under tests."""
+    value = current_app.config.get("INSIGHTS_CACHE_SECONDS")
+    if value is None:
+        value = 0 if current_app.testing else os.environ.get("INSIGHTS_CACHE_SECONDS", "60")
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return 60
+
+
 def figures(scope_id, period, light=False):
     """The dashboard's figures, kept per process for a minute (INSIGHTS_CACHE_SECONDS; 0 under tests)
     and dropped as soon as the rollup job has run again."""
-    seconds = current_app.config.get("INSIGHTS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    seconds = cache_seconds()
     if not seconds:
         return compute_figures(scope_id, period, light)
     stamp = db.session.scalar(select(ScopeSummary.computed_at).where(ScopeSummary.scope_id == SITE))
@@ -379,7 +391,7 @@ def _funnel(scope_id, period, live_ids):
 def plan_progress_figures(challenge):
     """Current all-time figures for an engagement plan's targets: counts up to now, shares and medians
     as of the last rollup (the job keeps them in the scope's summary). Kept like `figures`."""
-    seconds = current_app.config.get("INSIGHTS_CACHE_SECONDS", 0 if current_app.testing else 60)
+    seconds = cache_seconds()
     if not seconds:
         return _plan_progress(challenge.id)
     stamp = db.session.scalar(select(ScopeSummary.computed_at).where(ScopeSummary.scope_id == SITE))
