@@ -29,6 +29,7 @@ def create_app(config=None):
     configure_templates(app)
     configure_errors(app)
     configure_cli(app)
+    configure_operations(app)
     configure_community(app)  # issue 12
     return app
 
@@ -46,6 +47,10 @@ def configure_settings(app, config):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        # Redis down: count in memory (logged once), check Redis again now and then, go back when it answers.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite wants no pool pinging, and waits on a busy file instead of failing.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.sqlite_engine_options()
@@ -71,17 +76,31 @@ def configure_accounts(app):
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdecimal() and len(user_id) < 10 else None
+    def load_user(session_id):
+        # "<id>:<generation>" (User.get_id): a cookie from an older generation names nobody.
+        user_id, _, generation = session_id.partition(":")
+        if not (user_id.isdecimal() and generation.isdecimal() and len(user_id) < 10 and len(generation) < 10):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_generation == int(generation) else None
 
 
 def configure_security(app):
-    from app.security import add_security_headers, ensure_secret_key
+    from app.security import (
+        add_security_headers,
+        ensure_secret_key,
+        refuse_nul_in_address,
+        refuse_writes_while_suspended,
+        trust_proxies,
+    )
 
     ensure_secret_key(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(add_security_headers)
+    trust_proxies(app)
+    app.before_request(refuse_nul_in_address)
+    app.before_request(refuse_writes_while_suspended)
 
 
 def configure_listeners(app):
@@ -118,6 +137,7 @@ def configure_jobs(app):
 
 def configure_blueprints(app):
     from app.admin.routes import bp as admin_bp
+    from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import blueprints as moderation_blueprints
@@ -127,7 +147,7 @@ def configure_blueprints(app):
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
+    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
         app.register_blueprint(blueprint)
 
 
@@ -138,13 +158,14 @@ class BoundedInt(IntegerConverter):
 
 
 def configure_templates(app):
-    from app import fragments, permissions
+    from app import fragments, limits, permissions
     from moderation.fragments import FRAGMENTS as moderation_fragments
     from search.fragments import FRAGMENTS as search_fragments
     from voting.fragments import FRAGMENTS as voting_fragments
 
     app.jinja_env.globals["permissions"] = permissions
     app.jinja_env.globals["slot"] = fragments.slot
+    app.jinja_env.globals["limits"] = limits
     # What each feature shows on the pages of the features below it.
     for contributed in (voting_fragments, moderation_fragments, search_fragments):
         fragments.contribute(contributed)
@@ -164,6 +185,14 @@ def configure_cli(app):
     from app.cli import register_commands
 
     register_commands(app)
+
+
+# --- operations (issue 14): request ids, JSON logs in production, health endpoints ---
+def configure_operations(app):
+    from app import health, observability
+
+    observability.init_app(app)
+    health.init_app(app)
 
 
 # community (issue 12): blueprint, signal receivers, periodic jobs, commands.

@@ -41,12 +41,24 @@ class Config:
     SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
     # A new member posts at most once per this many seconds (0: no limit).
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
-    LOGIN_FAILURES_PER_MINUTE = 10
+    LOGIN_FAILURES_PER_MINUTE = 10  # per account and address
+    LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60  # one address trying many accounts
     REGISTRATIONS_PER_HOUR = 20
+    PASSWORD_RESETS_PER_HOUR = 5  # per address, and per account named
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto
+    # (0: none; the connection's address is the client's).
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
+    SECRET_KEY_MIN_BYTES = 32
+
+
+    # "json": one JSON object per log line (production's default); "text": plain lines.
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
     RUN_SCHEDULER = True  # `flask run` also runs the periodic jobs
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
@@ -59,6 +71,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    LOG_FORMAT = "text"
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test harness picks the real database
     REDIS_URL = None  # tests opt into Redis explicitly with TEST_REDIS_URL

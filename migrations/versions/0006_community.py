@@ -1,7 +1,7 @@
 """community (issue 12): engagement plans, daily rollups, recognition, invitations
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-02 19:18:02.865231
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
