@@ -31,6 +31,7 @@ def create_app(config=None):
     configure_errors(app)
     configure_cli(app)
     configure_operations(app)
+    configure_community(app)  # issue 12
     return app
 
 
@@ -173,6 +174,7 @@ class BoundedInt(IntegerConverter):
 
 def configure_templates(app):
     from app import fragments, limits, permissions
+    from challenges.holdups.fragments import FRAGMENTS as holdup_fragments
     from moderation.fragments import FRAGMENTS as moderation_fragments
     from notifications.fragments import FRAGMENTS as notification_fragments
     from search.fragments import FRAGMENTS as search_fragments
@@ -182,7 +184,8 @@ def configure_templates(app):
     app.jinja_env.globals["slot"] = fragments.slot
     app.jinja_env.globals["limits"] = limits
     # What each feature shows on the pages of the features below it.
-    for contributed in (voting_fragments, moderation_fragments, search_fragments, notification_fragments):
+    for contributed in (voting_fragments, moderation_fragments, search_fragments, holdup_fragments,
+                        notification_fragments):
         fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -215,3 +218,18 @@ def configure_operations(app):
 
     observability.init_app(app)
     health.init_app(app)
+
+
+# community (issue 12): blueprint, signal receivers, periodic jobs, commands.
+def configure_community(app):
+    from app import fragments
+    from community import hooks, jobs
+    from community.cli import insights_cli
+    from community.fragments import FRAGMENTS
+    from community.routes import bp
+
+    app.register_blueprint(bp)
+    fragments.contribute(FRAGMENTS)
+    hooks.connect()  # blinker connects a receiver once, however often create_app runs
+    jobs.schedule()
+    app.cli.add_command(insights_cli)

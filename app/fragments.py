@@ -17,6 +17,9 @@ SLOTS = {
     "idea_aside": "the side column of the idea page",
     "contribution_actions": "actions under an idea or a comment (`item`, `item_kind`)",
     "idea_form_aside": "beside the new-idea form",
+    "home": "the home page, for visitors and members, above the lists",
+    "profile_about": "the 'about' column of a member's profile (`user`)",
+    "profile": "the bottom of a member's profile (`user`)",
 }
 _filled = {}
 

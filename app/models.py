@@ -2,6 +2,7 @@
 # Hold-ups
 import app.outbox  # noqa: F401,E402
 import challenges.holdups.models  # noqa: F401,E402
+import community.models  # noqa: F401,E402  (issue 12)
 import moderation.models  # noqa: F401,E402
 import notifications.models  # noqa: F401,E402
 import voting.models  # noqa: F401,E402

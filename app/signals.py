@@ -61,3 +61,7 @@ holdup_registered = kindling.signal("holdup-registered")  # challenge_id, user_i
 holdup_promoted = kindling.signal("holdup-promoted")  # challenge_id, user_id (off the waitlist, now registered)
 holdup_report_ready = kindling.signal("holdup-report-ready")  # challenge_id, user_ids (participants)
 holdup_message = kindling.signal("holdup-message")  # challenge_id, user_ids, message_id, body, author_id
+
+# community (issue 12): an owner invited members to a challenge (notifications may deliver it).
+# Keywords: challenge_id, user_ids, message, actor_id.
+community_invitation = kindling.signal("community-invitation")

@@ -91,6 +91,10 @@ on_holdup_report_ready = _holdup("report", "The report of the hold-up “{title}
 on_holdup_message = _holdup("message", "News from the hold-up “{title}”.")
 
 
+def on_community_invitation(sender, challenge_id, user_ids, message="", actor_id=None, **extra):
+    jobs.enqueue(notification_jobs.challenge_invitation, challenge_id, _csv(user_ids), message or "", actor_id or 0)
+
+
 def connect():
     signals.moderation_notice.connect(on_moderation_notice)
     signals.idea_status_changed.connect(on_idea_status_changed)
@@ -110,3 +114,4 @@ def connect():
     signals.holdup_promoted.connect(on_holdup_promoted)
     signals.holdup_report_ready.connect(on_holdup_report_ready)
     signals.holdup_message.connect(on_holdup_message)
+    signals.community_invitation.connect(on_community_invitation)

@@ -55,6 +55,10 @@ def holdup_event(kind, challenge_id, user_ids, message):
     events.holdup_event(kind, challenge_id, _ids(user_ids), message)
 
 
+def challenge_invitation(challenge_id, user_ids, message, actor_id):
+    events.challenge_invitation(challenge_id, _ids(user_ids), message, actor_id)
+
+
 def send_email(email_id):
     """SMTP first, then the row is marked sent (committed by the outbox with the job's done mark)."""
     emails.send(email_id)

@@ -14,7 +14,7 @@ from app import create_app, scheduler, signals
 from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = ("app", "challenges", "voting", "moderation", "search", "notifications")
+PRODUCTION = ("app", "challenges", "voting", "moderation", "search", "notifications", "community")
 # Heard by notifications already, sent by the hold-ups feature being built in parallel
 # (app/signals.py, "Hold-ups" section): drop this set once hold-ups are merged.
 AWAITING_SENDER = set()  # signals declared for a feature not built yet

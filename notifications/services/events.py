@@ -212,3 +212,13 @@ def holdup_event(kind, challenge_id, user_ids, message):
         return
     notify(user_ids, "holdups", message.format(title=challenge.title), url=challenge_url(challenge),
            challenge=challenge)
+
+
+def challenge_invitation(challenge_id, user_ids, message, actor_id):
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None:
+        return
+    text = f"You are invited to take part in “{challenge.title}”."
+    if message:
+        text += f" “{message}”"
+    notify(user_ids, "invitations", text, url=challenge_url(challenge), challenge=challenge, actor_id=actor_id)

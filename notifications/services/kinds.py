@@ -15,6 +15,7 @@ KINDS = {
     "account": ("My account: roles granted", "immediately"),
     "moderation_queue": ("New items in my moderation queue (moderators)", "immediately"),
     "holdups": ("Hold-ups: registration, waitlist, reminders, reports, messages", "immediately"),
+    "invitations": ("Invitations from owners to challenges that fit me", "immediately"),
 }
 DELIVERY_LABELS = {
     "immediately": "Immediately",

@@ -36,7 +36,7 @@ def test_idea_page_queries_do_not_grow_with_comments(client, session, count_quer
     few = queries_for(client, count_queries, f"/ideas/{quiet.id}")
     many = queries_for(client, count_queries, f"/ideas/{busy.id}")
     assert few == many, f"{few} queries for 1 comment, {many} for 60"
-    assert many <= 12
+    assert many <= 13  # 12, plus community's thanks (counts and the viewer's own, one query)
 
 
 def test_challenge_list_and_home_queries_are_fixed(client, session, count_queries):

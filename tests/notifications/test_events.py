@@ -183,3 +183,15 @@ def test_the_owners_message_reaches_the_participants_as_text(session):
     assert message.endswith("Bring {title.__class__} and {0} markers!")
     assert messages_of(challenge.owner) == []
 
+
+
+def test_an_owners_invitation_reaches_the_invited_members(session):
+    from community.services import matching
+
+    challenge = ChallengeFactory()
+    invited = UserFactory()
+    matching.invite(challenge.owner, challenge, [invited.id], "Your plumbing skills would help here.")
+    commit()
+    [message] = messages_of(invited)
+    assert challenge.title in message and "Your plumbing skills would help here." in message
+    assert messages_of(challenge.owner) == []

@@ -1,0 +1,76 @@
+"""Engagement plans: the owner's goal, the groups to reach, numeric targets with dates."""
+from sqlalchemy import delete, select
+
+from app import clock, permissions
+from app.extensions import db
+from community.models import TARGET_METRICS, EngagementPlan, EngagementTarget
+
+GOAL_MAX = 300
+GROUP_LIMIT = 10
+
+
+class PlanError(ValueError):
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def get_plan(challenge_id):
+    return db.session.get(EngagementPlan, challenge_id)
+
+
+def get_targets(challenge_id):
+    rows = db.session.scalars(select(EngagementTarget).where(EngagementTarget.challenge_id == challenge_id))
+    order = list(TARGET_METRICS)
+    return sorted(rows, key=lambda t: order.index(t.metric) if t.metric in order else len(order))
+
+
+def save_plan(user, challenge, goal, groups, targets):
+    """`targets`: {metric: (value, due_on)}; a metric left out has no target. Flushes, never commits."""
+    if not permissions.can_edit_plan(user, challenge):
+        raise PermissionError("Only the challenge's owner edits its plan.")
+    today = clock.now().date()
+    for metric, (value, due_on) in targets.items():
+        if metric not in TARGET_METRICS:
+            raise PlanError(metric, "Unknown target.")
+        if value is None or value <= 0:
+            raise PlanError(f"{metric}_value", "Use a number greater than zero.")
+        if metric == "first_time_share" and value > 100:
+            raise PlanError(f"{metric}_value", "A share is at most 100 %.")
+        if due_on is None or due_on <= today:
+            raise PlanError(f"{metric}_due", "Pick a date in the future.")
+    plan = get_plan(challenge.id)
+    if plan is None:
+        plan = EngagementPlan(challenge_id=challenge.id)
+        db.session.add(plan)
+    plan.goal = goal.strip()[:GOAL_MAX]
+    plan.groups = ", ".join(groups[:GROUP_LIMIT])
+    plan.updated_at = clock.now()
+    plan.updated_by_id = user.id
+    db.session.execute(delete(EngagementTarget).where(EngagementTarget.challenge_id == challenge.id))
+    for metric, (value, due_on) in targets.items():
+        db.session.add(EngagementTarget(challenge_id=challenge.id, metric=metric, value=value, due_on=due_on))
+    db.session.flush()
+    return plan
+
+
+def target_progress(targets, current):
+    """Each target with the current figure and how far along it is (0–100), for the dashboard.
+
+    `current`: {metric: value or None}. For response time lower is better: met when at or under."""
+    rows = []
+    for target in targets:
+        value = current.get(target.metric)
+        if value is None:
+            percent = 0
+        elif target.metric == "response_hours":
+            percent = 100 if value <= target.value else round(100 * target.value / value)
+        else:
+            percent = min(100, round(100 * value / target.value))
+        rows.append({
+            "metric": target.metric, "label": TARGET_METRICS[target.metric], "target": target.value,
+            "due_on": target.due_on, "current": value, "percent": percent,
+            "days_left": (target.due_on - clock.now().date()).days,
+        })
+    return rows

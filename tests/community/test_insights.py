@@ -1,0 +1,153 @@
+"""Every dashboard figure against a hand count of tests/community/factories.story()."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import clock, signals
+from app.extensions import db
+from community.models import SITE, DailyRollup, IdeaFact, MemberDay, MemberFirst, MemberMonth, ScopeSummary
+from community.services import insights, rollups
+from tests.community.factories import NOW, at, story
+
+
+@pytest.fixture
+def told(session):
+    clock.freeze(NOW)
+    data = story()
+    rollups.run_incremental()
+    return data
+
+
+def seven_days():
+    return insights.make_period("7")
+
+
+def test_gini_and_top_share_by_hand():
+    assert insights.gini([1, 1, 1, 1]) == 0
+    assert insights.gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    assert insights.gini([1, 3]) == pytest.approx(0.25)
+    assert insights.gini([]) is None
+    assert insights.top_share([5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]) == pytest.approx(6 / 15)  # top 2 of 11
+    assert insights.top_share([3, 1]) == pytest.approx(0.75)
+
+
+def test_period_figures_match_the_hand_count(told):
+    result = insights.figures(told["challenge"].id, seven_days())
+    assert result["active"] == 4  # ana, ben, cy, dee; the hidden, pending, rejected and draft items never count
+    assert (result["ideas"], result["comments"], result["supports"]) == (2, 5, 2)
+    assert result["contributions"] == 9
+    assert (result["new"], result["returning"]) == (3, 1)  # ana first contributed in February
+    assert result["first_time_share"] == pytest.approx(7 / 9)
+    assert result["gini"] == pytest.approx(2 * 26 / (4 * 9) - 5 / 4)  # contributions 1, 2, 3, 3
+    assert result["top10"] == pytest.approx(3 / 9)
+    assert (result["distinct_skills"], result["distinct_interests"]) == (2, 1)
+    assert result["response_median_s"] == 86_400  # the support a day after the idea
+    assert result["decision_median_s"] is None
+    quality = result["quality"]
+    assert quality["ideas"] == 2
+    assert quality["milestone_share"] == pytest.approx(0.5)
+    assert quality["supports_per_idea"] == pytest.approx(1.0)
+    assert quality["builds_on"] == 1
+    assert result["funnel"] == {"visitors": None, "registered": 1, "first": 3, "second": 1}
+    assert result["cohorts"] == [{"month": "2026-02", "size": 1, "retained": [1]},
+                                 {"month": "2026-03", "size": 3, "retained": []}]
+    series = {row[0]: row[1:] for row in result["series"]}
+    assert series[date(2026, 3, 13)] == (0, 2, 0, 1)
+    assert series[date(2026, 3, 15)] == (1, 0, 0, 1)  # today, read live
+
+
+def test_site_scope_adds_up_challenges_and_skips_drafts(told):
+    result = insights.figures(SITE, seven_days())
+    assert result["active"] == 4
+    assert result["contributions"] == 9
+
+
+def test_previous_period_and_all_time(told):
+    previous = insights.figures(told["challenge"].id, seven_days().previous(), light=True)
+    assert previous["active"] == 0
+    everything = insights.figures(told["challenge"].id, insights.make_period("all", scope_id=told["challenge"].id))
+    assert everything["active"] == 4
+    assert everything["ideas"] == 3  # February's idea too
+    assert (everything["new"], everything["returning"]) == (4, 0)
+    assert everything["response_median_s"] == 86_400
+
+
+def test_even_count_median_averages_the_middle_pair(told):
+    db.session.get(IdeaFact, told["february"].id).first_response_s = 3600.0
+    db.session.flush()
+    assert insights.median(told["challenge"].id, insights.make_period("custom", date(2026, 2, 1), date(2026, 3, 15)),
+                           IdeaFact.first_response_s) == pytest.approx((3600 + 86_400) / 2)
+
+
+def _tables():
+    rows = {}
+    for model in (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact):
+        columns = list(model.__table__.columns)
+        rows[model.__tablename__] = sorted(tuple(row) for row in db.session.execute(select(*columns)))
+    rows["summaries"] = sorted((s.scope_id, s.data) for s in db.session.scalars(select(ScopeSummary)))
+    return rows
+
+
+def test_running_the_job_twice_changes_nothing(told):
+    first = _tables()
+    rollups.run_incremental()
+    assert _tables() == first
+
+
+def test_rebuild_equals_the_incremental_job(session):
+    clock.freeze(at(3, 12, 23))
+    story_data = story()
+    rollups.run_incremental()  # day by day, as the scheduler would
+    clock.freeze(at(3, 14, 1))
+    rollups.run_incremental()
+    clock.freeze(NOW)
+    rollups.run_incremental()
+    incremental = _tables()
+    rollups.rebuild()
+    assert _tables() == incremental
+    assert story_data["challenge"].id in {row[0] for row in incremental["community_daily"]}
+
+
+def test_hiding_an_idea_later_removes_its_contributions(told):
+    idea = told["idea"]
+    idea.status = "hidden"
+    signals.idea_status_changed.send(idea, idea_id=idea.id, before="published", after="hidden", actor_id=None)
+    db.session.flush()
+    rollups.run_incremental()
+    result = insights.figures(told["challenge"].id, seven_days())
+    # Left: ben's idea today. Everything on the hidden idea (comments, supports) is gone.
+    assert (result["active"], result["contributions"]) == (1, 1)
+    incremental = _tables()
+    rollups.rebuild()
+    assert _tables() == incremental
+
+
+def test_long_periods_read_months_and_edges_the_same_as_days(told):
+    by_days = insights.per_member(told["challenge"].id, insights.make_period("custom", date(2026, 2, 1),
+                                                                           date(2026, 3, 14)))[0]
+    assert by_days == {told["ana"].id: [2, 1, 0], told["ben"].id: [0, 1, 1], told["cy"].id: [0, 0, 1],
+                       told["dee"].id: [0, 3, 0]}
+
+
+def test_plan_progress_by_hand(told):
+    current = insights.plan_progress_figures(told["challenge"])
+    assert current == {"participants": 4, "ideas": 3, "comments": 5, "supports": 2,
+                       "first_time_share": 100.0, "response_hours": 24.0}
+
+
+def test_cached_figures_are_dropped_when_the_job_runs_again(app, told):
+    app.config["INSIGHTS_CACHE_SECONDS"] = 60
+    try:
+        period = insights.make_period("custom", date(2026, 3, 9), date(2026, 3, 14))
+        before = insights.figures(told["challenge"].id, period)
+        assert insights.figures(told["challenge"].id, period) is before  # kept
+        told["idea"].status = "hidden"
+        signals.idea_status_changed.send(told["idea"], idea_id=told["idea"].id, before="published", after="hidden",
+                                         actor_id=None)
+        clock.freeze(NOW + timedelta(minutes=10))
+        rollups.run_incremental()
+        after = insights.figures(told["challenge"].id, period)
+        assert (before["active"], after["active"]) == (4, 0)
+    finally:
+        del app.config["INSIGHTS_CACHE_SECONDS"]
