@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Two stamps: `make run` installs only what running needs; the test tools come with `make test`.
-HASH := $(shell cksum pyproject.toml | cut -d' ' -f1)
+# Installs are pinned to requirements.lock, the exact versions CI tested (`make lock` renews it).
+HASH := $(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-run-$(HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 FLASK := FLASK_APP=app:create_app $(BIN)/flask
@@ -12,22 +13,26 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast worker scheduler lint db-upgrade db-migrate seed reindex bench clean
+.PHONY: help install lock run test test-fast worker scheduler lint db-upgrade db-migrate seed reindex bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c requirements.lock -e .
 	@rm -f $(VENV)/.installed-run-*
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	@rm -f $(VENV)/.installed-test-*
 	@touch $@
+
+lock: $(STAMP) ## Renew requirements.lock from pyproject.toml (the newest versions its ranges allow)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 -o requirements.lock
 
 install: $(TEST_STAMP) ## Create the virtual environment and install everything (running and testing)
 
