@@ -28,6 +28,7 @@ def create_app(config=None):
     configure_templates(app)
     configure_errors(app)
     configure_cli(app)
+    configure_http_caching(app)
     return app
 
 
@@ -155,3 +156,12 @@ def configure_cli(app):
     from app.cli import register_commands
 
     register_commands(app)
+
+
+# Performance (issue 13): cache headers, fingerprinted static files, compression.
+
+
+def configure_http_caching(app):
+    from app.http_caching import configure_http_caching as configure
+
+    configure(app)

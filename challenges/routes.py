@@ -1,8 +1,10 @@
 """Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
+import hashlib
 import random
 from functools import wraps
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user, login_required
 
 from app import clock, permissions
@@ -13,6 +15,7 @@ from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
 
 bp = Blueprint("challenges", __name__)
+VISITOR_SEED_SECONDS = 600
 
 
 def _with_vary(response):
@@ -60,10 +63,23 @@ def _form_error(form, error):
 
 
 def _visitor_seed():
-    # Random order stays the same for one visitor across pages and visits.
-    if "idea_seed" not in session:
+    """The random order's starting point, and the seed to carry in the URL (None: the session keeps it).
+
+    A member's seed lives in their session, for every page and visit. A
+    visitor gets no cookie for it (issue 13): their seed rides in the paging
+    links, starting from one that changes every ten minutes, so the page stays
+    cacheable and every idea still takes its turn at the top."""
+    if "idea_seed" in session:
+        return session["idea_seed"], None
+    if current_user.is_authenticated:
         session["idea_seed"] = random.randrange(services.RANDOM_KEY_SPACE)
-    return session["idea_seed"]
+        return session["idea_seed"], None
+    seed = request.args.get("seed", type=int_arg)
+    if seed is None or not 0 <= seed < services.RANDOM_KEY_SPACE:
+        window = int(clock.now().timestamp()) // VISITOR_SEED_SECONDS
+        digest = hashlib.blake2b(f"{window}".encode(), key=current_app.secret_key.encode()[:64], digest_size=8)
+        seed = int.from_bytes(digest.digest(), "big") % services.RANDOM_KEY_SPACE
+    return seed, seed
 
 
 # Challenges
@@ -242,12 +258,13 @@ def _idea_list_args(challenge):
     if status not in IDEA_STATUS_LABELS:
         status = None
     lap = request.args.get("lap", 0, type=int_arg)
-    return dict(
+    seed, url_seed = _visitor_seed() if sort == "random" else (0, None)
+    return url_seed, dict(
         sort=sort,
         page=request.args.get("page", 1, type=int_arg),
         tag=(request.args.get("tag") or "").strip().lower()[:32] or None,
         status=status,
-        seed=_visitor_seed(),
+        seed=seed,
         after=request.args.get("after", type=int_arg),
         lap=1 if lap == 1 else 0,
     )
@@ -256,10 +273,10 @@ def _idea_list_args(challenge):
 @bp.get("/challenges/<slug>")
 def show(slug):
     challenge = _visible_challenge(slug)
-    args = _idea_list_args(challenge)
+    url_seed, args = _idea_list_args(challenge)
     page = services.list_ideas(current_user, challenge, **args)
     context = dict(
-        challenge=challenge, page=page, args=args, sorts=services.IDEA_SORTS,
+        challenge=challenge, page=page, args=args, url_seed=url_seed, sorts=services.IDEA_SORTS,
         statuses={s: IDEA_STATUS_LABELS[s] for s in IDEA_PUBLIC},
     )
     if htmx and htmx.target == "idea-list":
@@ -270,8 +287,9 @@ def show(slug):
         following=services.follows_challenge(current_user, challenge),
         accepted_norms=services.has_accepted_norms(current_user, challenge),
         submission_problem=services.submission_problem(challenge),
-        phase_form=PhaseForm(phase=challenge.phase),
-        action_form=EmptyForm(),
+        # A form puts a token in the session: a visitor, who sees no form here, gets no cookie (issue 13).
+        phase_form=PhaseForm(phase=challenge.phase) if current_user.is_authenticated else None,
+        action_form=EmptyForm() if current_user.is_authenticated else None,
     ))
 
 
@@ -370,8 +388,8 @@ def idea(idea_id):
         threads=services.comment_threads(current_user, idea, challenge),
         following=services.follows_idea(current_user, idea),
         accepted_norms=services.has_accepted_norms(current_user, challenge),
-        comment_form=CommentForm(),
-        action_form=EmptyForm(),
+        comment_form=CommentForm() if current_user.is_authenticated else None,
+        action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
     )
 
