@@ -2,9 +2,9 @@
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
+from app import database
 from app.config import profile_from_env
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
@@ -47,7 +47,7 @@ def configure_settings(app, config):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite wants no pool pinging, and waits on a busy file instead of failing.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.sqlite_engine_options()
 
 
 def configure_database(app):
@@ -58,25 +58,7 @@ def configure_database(app):
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                _make_sqlite_transactional(engine)
-
-
-def _make_sqlite_transactional(engine):
-    """pysqlite's own BEGIN handling breaks SAVEPOINT; take over, as SQLAlchemy's docs advise."""
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, connection_record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+                database.configure_sqlite(engine)
 
 
 def configure_accounts(app):

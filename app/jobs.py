@@ -14,6 +14,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.database import writing
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -81,12 +82,16 @@ def resolve(name):
 
 
 def _run(function, ids):
-    try:
-        function(*ids)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    # A job writes: it starts a transaction of its own that may (BEGIN IMMEDIATE
+    # on SQLite), even when it runs in-process after a read-only request.
+    db.session.commit()
+    with writing():
+        try:
+            function(*ids)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
     dispatch()
 
 

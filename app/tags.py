@@ -5,7 +5,7 @@ import unicodedata
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import db, insert_if_absent
 
 TAG_MAX_LENGTH = 32
 _TAG_PATTERN = re.compile(r"^[\w][\w +#.&-]*$")
@@ -44,12 +44,16 @@ def parse_tags(text, limit):
 
 
 def tags_named(names):
-    """The Tag rows for `names`, created where missing, in the given order."""
+    """The Tag rows for `names`, created where missing, in the given order.
+
+    Missing names are inserted if still absent, so two requests creating the
+    same new tag at once both succeed with the one row.
+    """
     if not names:
         return []
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    existing = set(db.session.scalars(select(Tag.name).where(Tag.name.in_(names))))
     for name in names:
         if name not in existing:
-            existing[name] = Tag(name=name)
-            db.session.add(existing[name])
-    return [existing[name] for name in names]
+            insert_if_absent(Tag, name=name)
+    rows = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [rows[name] for name in names]

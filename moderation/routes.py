@@ -6,7 +6,6 @@ fragment htmx asked for (by HX-Target) or redirect a plain form post.
 """
 import csv
 import io
-import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.exc import OperationalError
 
 from app import clock, permissions
 from app.auth.services import get_by_username
@@ -144,20 +142,6 @@ def _load_item(kind, item_id):
     return services.load_item(kind, item_id) or abort(404)
 
 
-def retry_if_busy(action, attempts=6):
-    """Run a decision. SQLite refuses a writer whose snapshot another writer made
-    stale ("database is locked"); on a fresh transaction the guard then sees the
-    other decision and says who took it. PostgreSQL waits on the row instead."""
-    for attempt in range(attempts):
-        try:
-            return action()
-        except OperationalError:
-            db.session.rollback()
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.02 * 2**attempt)
-
-
 # The queue
 
 
@@ -211,11 +195,11 @@ def act(kind, item_id, action):
         error = _first_error(form)
     else:
         try:
-            entry = retry_if_busy(lambda: services.decide(
+            entry = services.decide(
                 current_user, services.load_item(kind, item_id), action, reason=form.reason.data or "",
                 note=form.note.data or "", tags=form.tags.data or "", target_id=form.target_id.data,
                 case_id=case_id, seen_status=form.seen_status.data or None,
-            ))
+            )
             db.session.commit()
         except PermissionError:
             db.session.rollback()

@@ -4,19 +4,14 @@ Each htmx endpoint also serves the plain form: the fragment is chosen by
 the element htmx targets (HX-Target), every answer says Vary: HX-Request,
 and without JavaScript the same POST redirects back where it came from.
 """
-import random
-import threading
-import time
 from dataclasses import dataclass
 
 import click
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
-from app import permissions
+from app import database, permissions
 from app.auth.routes import _safe_next
 from app.extensions import db, htmx, limiter
 from challenges.models import Idea
@@ -75,63 +70,6 @@ def support_next():
     return request.form.get("next", "")
 
 
-# Committing under contention
-
-
-def _is_busy(error):
-    return "database is locked" in str(error.orig) or "busy" in str(error.orig).lower()
-
-
-# SQLite has one writer at a time and makes the others poll with growing
-# sleeps; queueing this process's writers on a lock keeps the wait short and fair.
-_sqlite_writers = threading.Lock()
-
-
-def _on_sqlite():
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
-def _begin_writing():
-    """On SQLite, start the transaction by taking the write lock (BEGIN IMMEDIATE in effect).
-
-    A transaction that read first cannot write once another writer has
-    committed since (SQLite answers "database is locked" at once, without
-    waiting); one that writes first simply waits its turn. Whatever was
-    read before is reloaded inside the new transaction.
-    """
-    db.session.execute(text("UPDATE supports SET idea_id = idea_id WHERE 0"))
-
-
-def commit_retrying(work, attempts=5):
-    """Run `work` and commit, retrying from scratch if SQLite still reports a busy database."""
-    if not _on_sqlite():
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            raise
-    for attempt in range(attempts):
-        try:
-            # End the read transaction first: a thread waiting for the lock holds no pooled connection.
-            db.session.rollback()
-            with _sqlite_writers:
-                _begin_writing()
-                result = work()
-                db.session.commit()
-            return result
-        except OperationalError as error:
-            db.session.rollback()
-            if not _is_busy(error) or attempt == attempts - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
-        except Exception:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")
-
-
 # Supports
 
 
@@ -180,7 +118,7 @@ def _change_support(idea_id, action):
 
     error = None
     try:
-        commit_retrying(work)
+        database.commit(work)
     except VotingError as problem:
         error = problem.message
     except PermissionError:
@@ -296,7 +234,7 @@ def _move_dot(slug, idea_id, move):
     change = services.add_dot if move == "add" else services.remove_dot
     error = None
     try:
-        commit_retrying(lambda: change(current_user, challenge, round_, db.session.get(Idea, idea_id)))
+        database.commit(lambda: change(current_user, challenge, round_, db.session.get(Idea, idea_id)))
     except VotingError as problem:
         error = problem.message
     except PermissionError:
@@ -404,7 +342,7 @@ def pairwise_vote(slug):
         else:
             ideas = services.ideas_by_id([left_id, right_id])
             try:
-                commit_retrying(lambda: services.record_pairwise_vote(
+                database.commit(lambda: services.record_pairwise_vote(
                     current_user, challenge, round_, ideas.get(left_id), ideas.get(right_id), winner[choice]))
             except VotingError as problem:
                 error = problem.message
