@@ -145,5 +145,7 @@ def configure_cli(app):
 
 def configure_http_caching(app):
     from app.http_caching import configure_http_caching as configure
+    from app.urls import configure_url_cache
 
     configure(app)
+    configure_url_cache(app)

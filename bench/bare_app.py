@@ -1,8 +1,9 @@
 """The yardstick: a bare Flask + SQLAlchemy + Jinja page listing 20 of a challenge's ideas.
 
-No extensions, no session, no forms, no login: one query for the 20 most
-supported ideas of challenge 1 with their authors' names (joined), rendered
-in a small layout with a link per idea. `bench.pages_ratio` serves it with
+No extensions, no session, no forms, no login: the 20 most supported ideas
+of challenge 1 with their authors (joined) and tags (one more query),
+rendered in a small layout that shows what an idea card shows (title
+linked with url_for, author, tags, supporters, comments). `bench.pages_ratio` serves it with
 the same gunicorn settings as Kindling and divides the two throughputs.
 
     DATABASE_URL=sqlite:///… gunicorn -w 2 'bench.bare_app:create_app()'
@@ -11,8 +12,8 @@ import os
 
 from flask import Flask, render_template, url_for
 from jinja2 import DictLoader
-from sqlalchemy import Boolean, ForeignKey, Integer, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -27,6 +28,7 @@ PAGE = """<!doctype html>
   <li class="idea-card card">
     <h3><a href="{{ url_for('idea', idea_id=idea.id) }}">{{ idea.title }}</a></h3>
     <p class="muted">by {{ idea.author.display_name or idea.author.username }}</p>
+    {% if idea.tags %}<ul class="tags">{% for tag in idea.tags %}<li><span class="tag">{{ tag.name }}</span></li>{% endfor %}</ul>{% endif %}
     <p>{{ '{:,}'.format(idea.supporter_count) }} supporter{{ '' if idea.supporter_count == 1 else 's' }}
        · {{ idea.comment_count }} comment{{ '' if idea.comment_count == 1 else 's' }}</p>
   </li>
@@ -49,6 +51,16 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String)
 
 
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+
+
+idea_tags = Table("idea_tags", Base.metadata, Column("idea_id", ForeignKey("ideas.id"), primary_key=True),
+                  Column("tag_id", ForeignKey("tags.id"), primary_key=True))
+
+
 class Idea(Base):
     __tablename__ = "ideas"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -59,6 +71,7 @@ class Idea(Base):
     supporter_count: Mapped[int] = mapped_column(Integer)
     comment_count: Mapped[int] = mapped_column(Integer)
     author: Mapped[User] = relationship(lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(secondary=idea_tags, order_by=Tag.name)
 
 
 def create_app():
@@ -72,7 +85,7 @@ def create_app():
     def ideas():
         with Session(engine) as session:
             rows = session.scalars(
-                select(Idea).where(Idea.challenge_id == 1, Idea.is_public.is_(True))
+                select(Idea).options(selectinload(Idea.tags)).where(Idea.challenge_id == 1, Idea.is_public.is_(True))
                 .order_by(Idea.supporter_count.desc(), Idea.id.desc()).limit(20)
             ).all()
             return render_template("ideas.html", title="How might we make our city greener?", ideas=rows)
