@@ -23,6 +23,7 @@ def create_app(config=None):
     configure_database(app)
     configure_accounts(app)
     configure_security(app)
+    configure_listeners(app)
     configure_jobs(app)
     configure_blueprints(app)
     configure_templates(app)
@@ -83,11 +84,27 @@ def configure_security(app):
     app.after_request(add_security_headers)
 
 
+def configure_listeners(app):
+    """Every signal receiver, connected here and nowhere else (connecting twice is harmless)."""
+    import moderation.hooks
+    import search.hooks
+    import voting.hooks
+
+    voting.hooks.connect()
+    moderation.hooks.connect()
+    search.hooks.connect()
+
+
 def configure_jobs(app):
+    """Every periodic job, scheduled here and nowhere else; background jobs leave after each request."""
     import sys
 
+    import challenges.jobs
+    import voting.jobs
     from app import jobs, scheduler
-    from challenges import jobs as challenge_jobs  # noqa: F401  (registers periodic jobs)
+
+    challenges.jobs.schedule()
+    voting.jobs.schedule()
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)

@@ -18,17 +18,17 @@ idea_submitted = kindling.signal("idea-submitted")  # idea_id, status, flags
 idea_edited = kindling.signal("idea-edited")  # idea_id
 idea_status_changed = kindling.signal("idea-status-changed")  # idea_id, before, after, actor_id
 idea_reviewed = kindling.signal("idea-reviewed")  # idea_id, decision, actor_id
-# Supporters were added or withdrawn (voting): search re-sorts by supporters.
-idea_supporters_changed = kindling.signal("idea-supporters-changed")  # idea_id
 comment_posted = kindling.signal("comment-posted")  # comment_id, idea_id, status, flags
 comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id
 comment_status_changed = kindling.signal("comment-status-changed")  # comment_id, idea_id, before, after
 
 # Screening, asked before a contribution is saved. A receiver may raise
-# challenges.services.ChallengeError to refuse it (with a message for the
-# form), or return "pending" to send it to the moderation queue, or
+# challenges.services.errors.ChallengeError to refuse it (with a message for
+# the form), or return "pending" to send it to the moderation queue, or
 # ("flag", reason) to publish it flagged. Keywords: user, challenge_id,
-# kind ("idea" or "comment"), text, link_count.
+# kind ("idea" or "comment"), text, link_count, edit, and paced (True when
+# the caller wants the pace limits on new posts applied: the site does,
+# scripts and demo seeding may not).
 contribution_screening = kindling.signal("contribution-screening")
 
 # Moderation merges a duplicate idea into another; voting moves the
@@ -45,7 +45,7 @@ moderation_notice = kindling.signal("moderation-notice")
 # moderation puts the idea in its queue. Keywords: idea_id, note.
 vote_anomaly = kindling.signal("vote-anomaly")
 
-# Voting. Keywords are ids and counts.
+# Voting. Keywords are ids and counts. Search re-sorts by supporters on both.
 idea_supported = kindling.signal("idea-supported")  # idea_id, user_id, supporters
 idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, user_id, supporters
 # An idea climbed a rung of its challenge's milestone ladder (level counts from 1).

@@ -135,7 +135,7 @@ def main():
     totals = {(name, c): [0.0, 0.0, 0, []] for name, *_ in pages for c in args.connections.split(",")}
     with serve("app:create_app()", url) as kindling, serve("bench.bare_app:create_app()", url) as bare:
         servers = {"kindling": kindling, "bare": bare}
-        for name, server, paths, headers in pages:  # warm-up: caches, compiled templates, connections
+        for _name, server, paths, headers in pages:  # warm-up: caches, compiled templates, connections
             hit(servers[server][0], paths, 60, 2, headers)
         for round_number in range(args.rounds):
             for connections in args.connections.split(","):

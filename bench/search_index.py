@@ -178,8 +178,8 @@ def freshness(app, samples):
 
     from app import jobs
     from app.auth.models import User
-    from challenges import services as challenges
     from challenges.models import Challenge
+    from challenges.services import ideas as challenge_ideas
     from search import services
     from search.backend import SearchRequest
 
@@ -200,9 +200,9 @@ def freshness(app, samples):
             engine = services.backend()
             for n in range(samples):
                 marker = f"freshmarker{n}x{random.randrange(10**6)}"
-                challenges.submit_idea(author, challenge, title=f"Fresh idea {marker} for the benchmark",
-                                       description=f"A new idea about {marker}, to be found as soon as possible.",
-                                       accept_norms=True)
+                challenge_ideas.submit_idea(author, challenge, title=f"Fresh idea {marker} for the benchmark",
+                                            description=f"A new idea about {marker}, to be found as soon as possible.",
+                                            accept_norms=True)
                 db.session.commit()
                 started = time.perf_counter()
                 jobs.dispatch()  # what the request does after commit: the job goes to Redis
@@ -258,7 +258,7 @@ def main():
         def page(text):
             with app.test_request_context():
                 return services.search(None, q=text, filters={"kind": None, "challenge": None, "status": None,
-                                                               "tag": None})
+                                                              "tag": None})
 
         fts_run = fts_search(fts)
         for kind, texts in queries.items():

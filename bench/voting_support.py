@@ -70,7 +70,7 @@ def run(backend, seconds):
             t.join()
         elapsed = time.perf_counter() - started
     with app.app_context():
-        from voting.services import recount_supports
+        from voting.services.supports import recount_supports
 
         drift = recount_supports(fix=False)
     stats = percentiles(latencies)

@@ -2,7 +2,9 @@
 from datetime import timedelta
 
 from app import clock
-from challenges import services
+from challenges.services import challenges as challenge_phases
+from challenges.services import comments
+from challenges.services import ideas as challenge_ideas
 
 NORMS = """- Be kind and assume good intent.
 - Build on other people's ideas rather than repeating them.
@@ -87,7 +89,7 @@ def seed_demo(members):
     created = {}
     for spec in CHALLENGES:
         submission, voting, review, results = spec["days"]
-        challenge = services.create_challenge(
+        challenge = challenge_phases.create_challenge(
             members[spec["owner"]],
             title=spec["title"],
             summary=spec["summary"],
@@ -97,7 +99,7 @@ def seed_demo(members):
             is_open=spec["is_open"],
             moderation_policy="post",
             tags=spec["tags"],
-            schedule=services.Schedule(
+            schedule=challenge_phases.Schedule(
                 submission_at=_days(submission), voting_at=_days(voting), review_at=_days(review),
                 results_at=_days(results),
             ),
@@ -107,32 +109,32 @@ def seed_demo(members):
         challenge.published_at = _days(submission)
         ideas = []
         for username, title, description, tags in IDEAS[spec["key"]]:
-            ideas.append(services.submit_idea(
+            ideas.append(challenge_ideas.submit_idea(
                 members[username], challenge, title=title, description=description, tags=tags, accept_norms=True,
                 builds_on_id=ideas[0].id if len(ideas) == 2 else None,
             ))
         first = ideas[0]
-        opener = services.post_comment(members["mia" if first.author_id != members["mia"].id else "noah"], first,
+        opener = comments.post_comment(members["mia" if first.author_id != members["mia"].id else "noah"], first,
                                        challenge, "Love this. Who would coordinate the rota?", accept_norms=True)
-        reply = services.post_comment(members[_author_name(members, first)], first, challenge,
+        reply = comments.post_comment(members[_author_name(members, first)], first, challenge,
                                       "A volunteer per market, rotating **monthly**.", opener.id)
-        services.post_comment(members["lea"], first, challenge, "Je peux aider le samedi !", reply.id,
+        comments.post_comment(members["lea"], first, challenge, "Je peux aider le samedi !", reply.id,
                               accept_norms=True)
         if spec["phase"] != "submission":
-            services.move_phase(members[spec["owner"]], challenge, spec["phase"])
+            challenge_phases.move_phase(members[spec["owner"]], challenge, spec["phase"])
         if spec["phase"] == "results":
-            services.review_idea(members[spec["owner"]], ideas[1], challenge, "selected",
-                                 "The school board agreed to trial this at two schools from March.")
-            services.review_idea(members[spec["owner"]], ideas[0], challenge, "shortlisted",
-                                 "A great complement; we look for parent volunteers first.")
+            challenge_ideas.review_idea(members[spec["owner"]], ideas[1], challenge, "selected",
+                                        "The school board agreed to trial this at two schools from March.")
+            challenge_ideas.review_idea(members[spec["owner"]], ideas[0], challenge, "shortlisted",
+                                        "A great complement; we look for parent volunteers first.")
         created[spec["key"]] = challenge
 
-    draft = services.create_challenge(
+    draft = challenge_phases.create_challenge(
         members["olivia"], title="How might we welcome newcomers to the neighbourhood?",
         summary="A draft only its owner sees.", problem="Still being written.", norms=NORMS, format="holdup",
         is_open=False, moderation_policy="pre_new", tags=["community"],
-        schedule=services.Schedule(submission_at=_days(10), voting_at=_days(20), review_at=_days(30),
-                                   results_at=_days(40)),
+        schedule=challenge_phases.Schedule(submission_at=_days(10), voting_at=_days(20), review_at=_days(30),
+                                           results_at=_days(40)),
     )
     created["draft"] = draft
     return created

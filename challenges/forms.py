@@ -4,14 +4,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.auth.forms import TOO_LONG, TagListField
 from app.forms import KindlingForm, strip_filter
 from challenges.models import FORMATS, MODERATION_POLICIES, PHASE_LABELS
-from challenges.services import (
-    CHALLENGE_TAG_LIMIT,
-    COMMENT_MAX,
-    IDEA_DESCRIPTION,
-    IDEA_TAG_LIMIT,
-    IDEA_TITLE,
-    REVIEW_DECISIONS,
-)
+from challenges.services.challenges import CHALLENGE_TAG_LIMIT
+from challenges.services.comments import COMMENT_MAX
+from challenges.services.ideas import IDEA_DESCRIPTION, IDEA_TAG_LIMIT, IDEA_TITLE, REVIEW_DECISIONS
 
 DATE_HINT = "Phases change at midnight UTC on this day."
 

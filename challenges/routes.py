@@ -3,16 +3,29 @@ import hashlib
 import random
 from functools import wraps
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from app import clock, permissions
 from app.extensions import db, htmx
 from app.forms import int_arg
-from challenges import services
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
+from challenges.services import challenges as challenge_phases
+from challenges.services import comments, follows, listings, screening
+from challenges.services import errors as challenge_errors
+from challenges.services import ideas as challenge_ideas
 
 bp = Blueprint("challenges", __name__)
 VISITOR_SEED_SECONDS = 600
@@ -26,14 +39,14 @@ def _with_vary(response):
 
 def _visible_challenge(slug):
     """The challenge, or 404 — a draft does not exist for those who may not see it."""
-    challenge = services.get_challenge(slug)
+    challenge = listings.get_challenge(slug)
     if challenge is None or not permissions.can_view_challenge(current_user, challenge):
         abort(404)
     return challenge
 
 
 def _visible_idea(idea_id, idea=None):
-    idea = idea or services.get_idea(idea_id)
+    idea = idea or listings.get_idea(idea_id)
     if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
         abort(404)
     return idea
@@ -72,13 +85,13 @@ def _visitor_seed():
     if "idea_seed" in session:
         return session["idea_seed"], None
     if current_user.is_authenticated:
-        session["idea_seed"] = random.randrange(services.RANDOM_KEY_SPACE)
+        session["idea_seed"] = random.randrange(challenge_ideas.RANDOM_KEY_SPACE)
         return session["idea_seed"], None
     seed = request.args.get("seed", type=int_arg)
-    if seed is None or not 0 <= seed < services.RANDOM_KEY_SPACE:
+    if seed is None or not 0 <= seed < challenge_ideas.RANDOM_KEY_SPACE:
         window = int(clock.now().timestamp()) // VISITOR_SEED_SECONDS
         digest = hashlib.blake2b(f"{window}".encode(), key=current_app.secret_key.encode()[:64], digest_size=8)
-        seed = int.from_bytes(digest.digest(), "big") % services.RANDOM_KEY_SPACE
+        seed = int.from_bytes(digest.digest(), "big") % challenge_ideas.RANDOM_KEY_SPACE
     return seed, seed
 
 
@@ -87,14 +100,14 @@ def _visitor_seed():
 
 @bp.get("/")
 def home():
-    return render_template("home/index.html", challenges=services.open_challenges(),
-                           ideas=services.momentum_ideas())
+    return render_template("home/index.html", challenges=listings.open_challenges(),
+                           ideas=listings.momentum_ideas())
 
 
 @bp.app_template_global()
 def member_ideas(member):
     """The member's ideas the current viewer may see (for profiles)."""
-    return services.ideas_by_author(current_user, member)
+    return listings.ideas_by_author(current_user, member)
 
 
 @bp.get("/challenges")
@@ -103,22 +116,22 @@ def index():
         "phase": request.args.get("phase") if request.args.get("phase") in PHASE_LABELS else None,
         "tag": (request.args.get("tag") or "").strip().lower()[:32] or None,
         "format": request.args.get("format") if request.args.get("format") in FORMATS else None,
-        "sort": request.args.get("sort") if request.args.get("sort") in services.CHALLENGE_SORTS else "newest",
+        "sort": request.args.get("sort") if request.args.get("sort") in listings.CHALLENGE_SORTS else "newest",
     }
-    page = services.list_challenges(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
-    context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=services.CHALLENGE_SORTS)
+    page = listings.list_challenges(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
+    context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=listings.CHALLENGE_SORTS)
     if htmx and htmx.target == "challenge-list":
         return _with_vary(render_template("challenges/_challenge_list.html", **context))
     return _with_vary(render_template("challenges/index.html", **context))
 
 
 def _schedule(form):
-    return services.Schedule(
-        submission_at=services.day_start(form.submission_at.data),
-        voting_at=services.day_start(form.voting_at.data) if form.voting_at.data else None,
-        review_at=services.day_start(form.review_at.data),
-        results_at=services.day_start(form.results_at.data),
-        closed_at=services.day_start(form.closed_at.data) if form.closed_at.data else None,
+    return challenge_phases.Schedule(
+        submission_at=challenge_phases.day_start(form.submission_at.data),
+        voting_at=challenge_phases.day_start(form.voting_at.data) if form.voting_at.data else None,
+        review_at=challenge_phases.day_start(form.review_at.data),
+        results_at=challenge_phases.day_start(form.results_at.data),
+        closed_at=challenge_phases.day_start(form.closed_at.data) if form.closed_at.data else None,
     )
 
 
@@ -151,8 +164,8 @@ def new():
         form.results_at.data = today + timedelta(days=70)
     if form.validate_on_submit():
         try:
-            challenge = services.create_challenge(current_user, **_challenge_fields(form))
-        except services.ChallengeError as error:
+            challenge = challenge_phases.create_challenge(current_user, **_challenge_fields(form))
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -176,8 +189,8 @@ def edit(slug):
             getattr(form, name).data = moment.date() if moment else None
     if form.validate_on_submit():
         try:
-            services.update_challenge(current_user, challenge, **_challenge_fields(form))
-        except services.ChallengeError as error:
+            challenge_phases.update_challenge(current_user, challenge, **_challenge_fields(form))
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -193,8 +206,8 @@ def publish(slug):
     challenge = _visible_challenge(slug)
     if EmptyForm().validate_on_submit():
         try:
-            services.publish_challenge(current_user, challenge)
-        except services.ChallengeError as error:
+            challenge_phases.publish_challenge(current_user, challenge)
+        except challenge_errors.ChallengeError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
@@ -210,8 +223,8 @@ def move_phase(slug):
     form = PhaseForm()
     if form.validate_on_submit():
         try:
-            services.move_phase(current_user, challenge, form.phase.data)
-        except services.ChallengeError as error:
+            challenge_phases.move_phase(current_user, challenge, form.phase.data)
+        except challenge_errors.ChallengeError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
@@ -230,7 +243,7 @@ def follow_challenge(slug):
 
 def _set_following(target, fragment_id, template, back, **context):
     following = request.form.get("follow") != "0"
-    services.set_following(current_user, target, following)
+    follows.set_following(current_user, target, following)
     db.session.commit()
     if htmx and htmx.target == fragment_id:
         return _with_vary(render_template(template, following=following, **context))
@@ -243,7 +256,7 @@ def _set_following(target, fragment_id, template, back, **context):
 def accept_norms(slug):
     challenge = _visible_challenge(slug)
     if EmptyForm().validate_on_submit():
-        services.accept_norms(current_user, challenge)
+        screening.accept_norms(current_user, challenge)
         db.session.commit()
         flash("Thank you: you accepted this challenge’s norms.", "success")
     return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/challenges/")
@@ -252,8 +265,8 @@ def accept_norms(slug):
 
 def _idea_list_args(challenge):
     sort = request.args.get("sort")
-    if sort not in services.IDEA_SORTS:
-        sort = services.default_sort(challenge)
+    if sort not in listings.IDEA_SORTS:
+        sort = listings.default_sort(challenge)
     status = request.args.get("status") or None
     if status not in IDEA_STATUS_LABELS:
         status = None
@@ -274,9 +287,9 @@ def _idea_list_args(challenge):
 def show(slug):
     challenge = _visible_challenge(slug)
     url_seed, args = _idea_list_args(challenge)
-    page = services.list_ideas(current_user, challenge, **args)
+    page = listings.list_ideas(current_user, challenge, **args)
     context = dict(
-        challenge=challenge, page=page, args=args, url_seed=url_seed, sorts=services.IDEA_SORTS,
+        challenge=challenge, page=page, args=args, url_seed=url_seed, sorts=listings.IDEA_SORTS,
         statuses={s: IDEA_STATUS_LABELS[s] for s in IDEA_PUBLIC},
     )
     if htmx and htmx.target == "idea-list":
@@ -284,9 +297,9 @@ def show(slug):
     return _with_vary(render_template(
         "challenges/show.html",
         **context,
-        following=services.follows_challenge(current_user, challenge),
-        accepted_norms=services.has_accepted_norms(current_user, challenge),
-        submission_problem=services.submission_problem(challenge),
+        following=follows.follows_challenge(current_user, challenge),
+        accepted_norms=screening.has_accepted_norms(current_user, challenge),
+        submission_problem=challenge_phases.submission_problem(challenge),
         # A form puts a token in the session: a visitor, who sees no form here, gets no cookie (issue 13).
         phase_form=PhaseForm(phase=challenge.phase) if current_user.is_authenticated else None,
         action_form=EmptyForm() if current_user.is_authenticated else None,
@@ -297,7 +310,7 @@ def show(slug):
 def results(slug):
     challenge = _visible_challenge(slug)
     announced = challenge.phase in ("results", "closed")
-    ideas = services.result_ideas(challenge) if permissions.can_see_results(current_user, challenge) else []
+    ideas = listings.result_ideas(challenge) if permissions.can_see_results(current_user, challenge) else []
     return render_template("challenges/results.html", challenge=challenge, ideas=ideas, announced=announced)
 
 
@@ -307,7 +320,7 @@ def review(slug):
     challenge = _visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
-    page = services.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
+    page = listings.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
                                with_feedback=True)
     return render_template("challenges/review.html", challenge=challenge, page=page,
                            can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm())
@@ -321,8 +334,8 @@ def review_idea(idea_id):
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            services.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
-        except services.ChallengeError as error:
+            challenge_ideas.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
+        except challenge_errors.ChallengeError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
@@ -337,7 +350,7 @@ def review_idea(idea_id):
 
 def _builds_on_choices(form, challenge, exclude_id=None):
     form.builds_on.choices = {0: "— Nothing, it stands on its own —"} | {
-        row.id: row.title for row in services.builds_on_choices(challenge, exclude_id)
+        row.id: row.title for row in listings.builds_on_choices(challenge, exclude_id)
     }
 
 
@@ -350,14 +363,15 @@ def new_idea(slug):
     _builds_on_choices(form, challenge)
     if request.method == "GET" and request.args.get("builds_on", type=int_arg):
         form.builds_on.data = request.args.get("builds_on", type=int_arg)
-    accepted = services.has_accepted_norms(current_user, challenge)
+    accepted = screening.has_accepted_norms(current_user, challenge)
     if form.validate_on_submit():
         try:
-            idea = services.submit_idea(
+            idea = challenge_ideas.submit_idea(
                 current_user, challenge, title=form.title.data, description=form.description.data,
                 tags=form.tags.data, builds_on_id=form.builds_on.data or None, accept_norms=form.accept_norms.data,
+                paced=True,
             )
-        except services.ChallengeError as error:
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -368,12 +382,12 @@ def new_idea(slug):
             return redirect(url_for("challenges.idea", idea_id=idea.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("challenges/idea_form.html", form=form, challenge=challenge, idea=None,
-                           accepted_norms=accepted, problem=services.submission_problem(challenge)), status
+                           accepted_norms=accepted, problem=challenge_phases.submission_problem(challenge)), status
 
 
 @bp.get("/ideas/<int:idea_id>")
 def idea(idea_id):
-    idea = services.get_idea(idea_id)
+    idea = listings.get_idea(idea_id)
     if idea is not None and idea.status == "merged" and idea.merged_into_id:
         # 302, not 301: a merge can be undone, and browsers keep a 301 for ever.
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
@@ -383,11 +397,11 @@ def idea(idea_id):
         "challenges/idea.html",
         idea=idea,
         challenge=challenge,
-        children=services.ideas_building_on(idea),
-        history=services.idea_history(idea),
-        threads=services.comment_threads(current_user, idea, challenge),
-        following=services.follows_idea(current_user, idea),
-        accepted_norms=services.has_accepted_norms(current_user, challenge),
+        children=listings.ideas_building_on(idea),
+        history=listings.idea_history(idea),
+        threads=comments.comment_threads(current_user, idea, challenge),
+        following=follows.follows_idea(current_user, idea),
+        accepted_norms=screening.has_accepted_norms(current_user, challenge),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
@@ -406,9 +420,9 @@ def edit_idea(idea_id):
         form.tags.data = [t.name for t in idea.tags]
     if form.validate_on_submit():
         try:
-            services.edit_idea(current_user, idea, title=form.title.data, description=form.description.data,
-                               tags=form.tags.data)
-        except services.ChallengeError as error:
+            challenge_ideas.edit_idea(current_user, idea, title=form.title.data, description=form.description.data,
+                                      tags=form.tags.data)
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -424,7 +438,7 @@ def edit_idea(idea_id):
 def withdraw_idea(idea_id):
     idea = _visible_idea(idea_id)
     if EmptyForm().validate_on_submit():
-        services.withdraw_idea(current_user, idea)
+        challenge_ideas.withdraw_idea(current_user, idea)
         db.session.commit()
         flash("Your idea is withdrawn. It no longer appears in the challenge.", "info")
     return redirect(url_for("challenges.show", slug=idea.challenge.slug))
@@ -453,9 +467,9 @@ def post_comment(idea_id):
     comment = None
     if form.validate_on_submit():
         try:
-            comment = services.post_comment(current_user, idea, challenge, form.body.data, parent_id,
-                                            accept_norms=form.accept_norms.data)
-        except services.ChallengeError as error:
+            comment = comments.post_comment(current_user, idea, challenge, form.body.data, parent_id,
+                                            accept_norms=form.accept_norms.data, paced=True)
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -465,7 +479,7 @@ def post_comment(idea_id):
         return _with_vary(render_template(
             "challenges/_comment_posted.html", idea=idea, challenge=challenge, comment=comment,
             form=CommentForm(formdata=None) if comment else form, parent_id=parent_id,
-            accepted_norms=services.has_accepted_norms(current_user, challenge),
+            accepted_norms=screening.has_accepted_norms(current_user, challenge),
         )), 200 if comment else 422
     if comment is None:
         flash(" ".join(e for errors in list(form.errors.values()) + [form.form_errors] for e in errors), "error")
@@ -491,8 +505,8 @@ def edit_comment(comment_id):
     form = CommentForm(obj=comment if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.edit_comment(current_user, comment, form.body.data)
-        except services.ChallengeError as error:
+            comments.edit_comment(current_user, comment, form.body.data)
+        except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
             db.session.commit()
@@ -508,7 +522,7 @@ def edit_comment(comment_id):
 def delete_comment(comment_id):
     comment, idea = _own_comment(comment_id)
     if EmptyForm().validate_on_submit():
-        services.delete_comment(current_user, comment, idea)
+        comments.delete_comment(current_user, comment, idea)
         db.session.commit()
         flash("Your comment is deleted.", "info")
     return redirect(url_for("challenges.idea", idea_id=idea.id) + "#comments")
@@ -521,7 +535,7 @@ def tick_command():
 
     from app import jobs
 
-    moved = services.tick_phases()
+    moved = challenge_phases.tick_phases()
     db.session.commit()
     jobs.dispatch()
     click.echo(f"{len(moved)} challenge(s) moved to their next phase.")

@@ -8,9 +8,9 @@ from app.auth import services as auth
 from app.auth.models import User
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from challenges import services as challenges
 from challenges.models import Challenge, Comment, Idea
-from moderation import services
+from challenges.services import ideas as challenge_ideas
+from moderation.services import decisions, flags, items, queue, sanctions, watched_words
 
 PENDING = [
     ("sam", "Swap shelves in the library for surplus bread",
@@ -26,9 +26,9 @@ PENDING = [
 
 def seed_demo(members):
     moe, ada = members["moe"], members["ada"]
-    services.add_watched_word(ada, "casino", "block", message="Gambling adverts are not welcome here.")
-    services.add_watched_word(ada, "crypto", "queue")
-    services.add_watched_word(ada, r"free\s+money", "flag", is_regex=True)
+    watched_words.add_watched_word(ada, "casino", "block", message="Gambling adverts are not welcome here.")
+    watched_words.add_watched_word(ada, "crypto", "queue")
+    watched_words.add_watched_word(ada, r"free\s+money", "flag", is_regex=True)
 
     challenge = db.session.scalar(
         select(Challenge).where(Challenge.phase == "submission").order_by(Challenge.id).limit(1))
@@ -41,18 +41,18 @@ def seed_demo(members):
 
     # New members' first contributions wait for a moderator under "pre_new".
     policy, challenge.moderation_policy = challenge.moderation_policy, "pre_new"
-    pending = [challenges.submit_idea(members[username], challenge, title=title, description=description,
-                                      accept_norms=True) for username, title, description in PENDING]
+    pending = [challenge_ideas.submit_idea(members[username], challenge, title=title, description=description,
+                                           accept_norms=True) for username, title, description in PENDING]
     challenge.moderation_policy = policy
 
     # Moe approved one of Sam's after it waited two hours, and rejected one of
     # Léa's with a note she can appeal.
-    waited = services.open_case_for("idea", pending[2].id)
+    waited = queue.open_case_for("idea", pending[2].id)
     if waited is not None:
         waited.opened_at = clock.now() - timedelta(hours=2)
-    services.decide(moe, services.load_item("idea", pending[2].id), "approve")
-    services.decide(moe, services.load_item("idea", pending[3].id), "reject", reason="duplicate",
-                    note="Very close to “Share leftover bread”; add your app idea there as a comment?")
+    decisions.decide(moe, items.load_item("idea", pending[2].id), "approve")
+    decisions.decide(moe, items.load_item("idea", pending[3].id), "reject", reason="duplicate",
+                     note="Very close to “Share leftover bread”; add your app idea there as a comment?")
 
     public = list(db.session.scalars(
         select(Idea).where(Idea.challenge_id == challenge.id, Idea.status == "published").order_by(Idea.id)))
@@ -60,17 +60,17 @@ def seed_demo(members):
         target = public[-1]
         for flagger in ("mia", "noah"):
             if members[flagger].id != target.author_id:
-                services.flag_item(members[flagger], services.load_item("idea", target.id), "off_topic",
-                                   "Seems to be about parking, not food.")
+                flags.flag_item(members[flagger], items.load_item("idea", target.id), "off_topic",
+                                "Seems to be about parking, not food.")
     comment = db.session.scalar(select(Comment).join(Idea, Idea.id == Comment.idea_id).where(
         Idea.challenge_id == challenge.id, Comment.status == "published").order_by(Comment.id.desc()).limit(1))
     if comment is not None:
         for flagger in ("mia", "noah", "olivia", "ada"):
             if members[flagger].id != comment.author_id:
-                found = services.load_item("comment", comment.id)
+                found = items.load_item("comment", comment.id)
                 if found.status == "published":
-                    services.flag_item(members[flagger], found, "spam")
+                    flags.flag_item(members[flagger], found, "spam")
 
     owner = db.session.get(User, challenge.owner_id)
     if owner.id != members["noah"].id:
-        services.appoint_moderator(owner, challenge, members["noah"])
+        sanctions.appoint_moderator(owner, challenge, members["noah"])

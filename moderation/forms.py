@@ -5,7 +5,9 @@ from wtforms.validators import Length, Optional
 
 from app.forms import KindlingForm, strip_filter
 from moderation.models import WATCH_ACTIONS
-from moderation.services import APPEAL_MESSAGE, FLAG_NOTE_MAX, NOTE_MAX, SUSPENSION_DAYS
+from moderation.services.decisions import NOTE_MAX
+from moderation.services.flags import APPEAL_MESSAGE, FLAG_NOTE_MAX
+from moderation.services.sanctions import SUSPENSION_DAYS
 
 
 def _choices(pairs):

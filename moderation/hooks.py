@@ -1,45 +1,52 @@
-"""Moderation listens to the contributions the challenges feature saves."""
+"""Moderation listens to the contributions the challenges feature saves, and to voting's anomalies.
+
+Plain receivers; `connect()` is called from create_app.
+"""
 from app import signals
-from moderation import services
+from moderation.services import queue, screening
 
 
-@signals.contribution_screening.connect
-def screen_contribution(sender, user, challenge_id, kind, text, link_count, edit=False, **_):
-    return services.screen(user, kind, text, link_count, edit=edit)
+def screen_contribution(sender, user, challenge_id, kind, text, link_count, edit=False, paced=False, **_):
+    return screening.screen(user, kind, text, link_count, edit=edit, paced=paced)
 
 
-@signals.idea_submitted.connect
 def queue_idea(sender, idea_id, status, flags=(), **_):
-    services.after_submission("idea", idea_id, status, flags)
+    screening.after_submission("idea", idea_id, status, flags)
 
 
-@signals.comment_posted.connect
 def queue_comment(sender, comment_id, status, flags=(), **_):
-    services.after_submission("comment", comment_id, status, flags)
+    screening.after_submission("comment", comment_id, status, flags)
 
 
-@signals.idea_edited.connect
 def recheck_idea(sender, idea_id, held=False, flags=(), **_):
-    services.after_edit("idea", idea_id, held, flags)
+    screening.after_edit("idea", idea_id, held, flags)
 
 
-@signals.comment_edited.connect
 def recheck_comment(sender, comment_id, held=False, flags=(), **_):
-    services.after_edit("comment", comment_id, held, flags)
+    screening.after_edit("comment", comment_id, held, flags)
 
 
-@signals.idea_status_changed.connect
 def idea_left_play(sender, idea_id, after, **_):
     if after == "withdrawn":
-        services.close_cases_of("idea", idea_id, "withdrawn")
+        queue.close_cases_of("idea", idea_id, "withdrawn")
 
 
-@signals.comment_status_changed.connect
 def comment_deleted(sender, comment_id, after, **_):
     if after == "deleted":
-        services.close_cases_of("comment", comment_id, "deleted")
+        queue.close_cases_of("comment", comment_id, "deleted")
 
 
-@signals.vote_anomaly.connect
 def queue_vote_anomaly(sender, idea_id, note="", **_):
-    services.queue_vote_anomaly(idea_id, note)
+    queue.queue_vote_anomaly(idea_id, note)
+
+
+def connect():
+    """Idempotent: blinker keeps one connection per receiver, however often create_app runs."""
+    signals.contribution_screening.connect(screen_contribution)
+    signals.idea_submitted.connect(queue_idea)
+    signals.comment_posted.connect(queue_comment)
+    signals.idea_edited.connect(recheck_idea)
+    signals.comment_edited.connect(recheck_comment)
+    signals.idea_status_changed.connect(idea_left_play)
+    signals.comment_status_changed.connect(comment_deleted)
+    signals.vote_anomaly.connect(queue_vote_anomaly)

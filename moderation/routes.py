@@ -23,16 +23,17 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app import clock, permissions
+from app.auth.models import User
 from app.auth.services import get_by_username
 from app.extensions import db
 from app.forms import int_arg
-from challenges.services import ChallengeError, get_challenge
-from moderation import (
-    hooks,  # noqa: F401  (signal receivers)
-    services,
-)
+from challenges.models import Challenge
+from challenges.services.errors import ChallengeError
+from challenges.services.listings import get_challenge
 from moderation.forms import ActionForm, AppealForm, AppointForm, FlagForm, LiftForm, SuspendForm, WatchedWordForm
 from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS, WatchedWord
+from moderation.services import audit, decisions, flags, items, sanctions, watched_words
+from moderation.services import queue as moderation_queue
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 member_bp = Blueprint("moderation_member", __name__)
@@ -66,13 +67,13 @@ for _blueprint in blueprints:
 
 @bp.context_processor
 def _labels():
-    return {"labels": services.ACTION_LABELS}
+    return {"labels": audit.ACTION_LABELS}
 
 
 @bp.app_template_global("moderation_queue_size")
 def _queue_size():
     if "moderation_queue_size" not in g:
-        g.moderation_queue_size = services.queue_size(current_user)
+        g.moderation_queue_size = moderation_queue.queue_size(current_user)
     return g.moderation_queue_size
 
 
@@ -84,10 +85,10 @@ def _flag_reasons():
 @bp.app_template_global("moderation_rejection")
 def _rejection(kind, item):
     """For the author of a rejected item: the reason, and whether they appealed."""
-    found = services.load_item(kind, item.id)
-    rejection = services.rejection_of(found)
+    found = items.load_item(kind, item.id)
+    rejection = flags.rejection_of(found)
     reason = REJECT_REASONS.get(rejection.reason, rejection.reason) if rejection else ""
-    return rejection, reason, services.appeal_of(found)
+    return rejection, reason, flags.appeal_of(found)
 
 
 @bp.app_template_filter("mod_age")
@@ -139,7 +140,7 @@ def _first_error(form):
 def _load_item(kind, item_id):
     if kind not in ITEM_KINDS:
         abort(404)
-    return services.load_item(kind, item_id) or abort(404)
+    return items.load_item(kind, item_id) or abort(404)
 
 
 # The queue
@@ -151,16 +152,17 @@ def queue():
         "kind": request.args.get("kind") if request.args.get("kind") in ITEM_KINDS else "",
         "reason": request.args.get("reason") if request.args.get("reason") in CASE_REASONS else "",
         "challenge_id": request.args.get("challenge", type=int_arg) or None,
-        "sort": request.args.get("sort") if request.args.get("sort") in services.QUEUE_SORTS else "oldest",
+        "sort": request.args.get("sort") if request.args.get("sort") in moderation_queue.QUEUE_SORTS else "oldest",
     }
-    page = services.queue_page(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
+    page = moderation_queue.queue_page(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
     if not (filters["kind"] or filters["reason"] or filters["challenge_id"]):
         g.moderation_queue_size = page.total  # the nav bar shows the same number
-    context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=services.QUEUE_SORTS,
+    context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=moderation_queue.QUEUE_SORTS,
                    reject_reasons=REJECT_REASONS)
     if _target() == "queue-list":
         return render_template("moderation/_queue_list.html", **context)
-    return render_template("moderation/queue.html", challenges=services.moderated_challenges(current_user), **context)
+    return render_template("moderation/queue.html", challenges=moderation_queue.moderated_challenges(current_user),
+                           **context)
 
 
 @bp.get("/items/<kind>/<int:item_id>")
@@ -168,19 +170,19 @@ def item(kind, item_id):
     item = _load_item(kind, item_id)
     if not permissions.can_moderate(current_user, item.challenge_id):
         abort(403)
-    case = services.open_case_for(kind, item_id)
-    entry = services.queue_entry(case.id) if case else None
+    case = moderation_queue.open_case_for(kind, item_id)
+    entry = moderation_queue.queue_entry(case.id) if case else None
     return render_template(
-        "moderation/item.html", item=item, entry=entry, case=case, trail=services.item_trail(item),
-        flags=services.item_flags(item), reject_reasons=REJECT_REASONS,
-        history=services.author_histories({item.author_id})[item.author_id],
-        author=db.session.get(services.User, item.author_id),
+        "moderation/item.html", item=item, entry=entry, case=case, trail=moderation_queue.item_trail(item),
+        flags=moderation_queue.item_flags(item), reject_reasons=REJECT_REASONS,
+        history=moderation_queue.author_histories({item.author_id})[item.author_id],
+        author=db.session.get(User, item.author_id),
     )
 
 
 @bp.post("/items/<kind>/<int:item_id>/<action>")
 def act(kind, item_id, action):
-    if action not in services.ITEM_ACTIONS:
+    if action not in decisions.ITEM_ACTIONS:
         abort(404)
     item = _load_item(kind, item_id)
     if not permissions.can_moderate(current_user, item.challenge_id):
@@ -188,15 +190,15 @@ def act(kind, item_id, action):
     form = ActionForm()
     valid = form.validate()
     case_id = form.case_id.data
-    if case_id and not services.case_belongs_to(case_id, kind, item_id):
+    if case_id and not moderation_queue.case_belongs_to(case_id, kind, item_id):
         abort(404)  # a case of another item is none of this form's business
     entry, error = None, None
     if not valid:
         error = _first_error(form)
     else:
         try:
-            entry = services.decide(
-                current_user, services.load_item(kind, item_id), action, reason=form.reason.data or "",
+            entry = decisions.decide(
+                current_user, items.load_item(kind, item_id), action, reason=form.reason.data or "",
                 note=form.note.data or "", tags=form.tags.data or "", target_id=form.target_id.data,
                 case_id=case_id, seen_status=form.seen_status.data or None,
             )
@@ -208,14 +210,14 @@ def act(kind, item_id, action):
             db.session.rollback()
             error = problem.message
     if case_id and _target() == f"case-{case_id}":
-        queue_entry = services.queue_entry(case_id)
+        queue_entry = moderation_queue.queue_entry(case_id)
         return render_template(
             "moderation/_case.html", entry=queue_entry, decided=entry, error=error, reject_reasons=REJECT_REASONS,
         ), (422 if error and queue_entry and queue_entry.case.decided_at is None else 200)
     if error:
         flash(error, "error")
     else:
-        flash(f"{services.ACTION_LABELS[entry.action]}.", "success")
+        flash(f"{audit.ACTION_LABELS[entry.action]}.", "success")
     return redirect(_safe_next(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
 
 
@@ -223,28 +225,28 @@ def act(kind, item_id, action):
 
 
 def _log_filters():
-    return services.LogFilters(
+    return audit.LogFilters(
         moderator=request.args.get("moderator", "")[:30].strip(),
         member=request.args.get("member", "")[:30].strip(),
         challenge=request.args.get("challenge", "")[:90].strip(),
-        action=request.args.get("action", "") if request.args.get("action") in services.ACTION_LABELS else "",
+        action=request.args.get("action", "") if request.args.get("action") in audit.ACTION_LABELS else "",
     )
 
 
 @bp.get("/log")
 def log():
     filters = _log_filters()
-    entries = services.log_page(current_user, filters, request.args.get("page", 1, type=int_arg))
-    context = dict(entries=entries, filters=filters, actions=services.ACTION_LABELS)
+    entries = audit.log_page(current_user, filters, request.args.get("page", 1, type=int_arg))
+    context = dict(entries=entries, filters=filters, actions=audit.ACTION_LABELS)
     if _target() == "log-table":
         return render_template("moderation/_log_table.html", **context)
-    return render_template("moderation/log.html", figures=services.figures(current_user), **context)
+    return render_template("moderation/log.html", figures=moderation_queue.figures(current_user), **context)
 
 
 @bp.get("/log.csv")
 def log_csv():
     filters = _log_filters()
-    rows = services.log_rows(current_user, filters)
+    rows = audit.log_rows(current_user, filters)
 
     def generate():
         buffer = io.StringIO()
@@ -280,8 +282,9 @@ def member(username):
     if not permissions.can_suspend(current_user):
         abort(403)
     return render_template(
-        "moderation/member.html", member=member, history=services.member_history(member),
-        counts=services.author_histories({member.id})[member.id], suspend_form=SuspendForm(), lift_form=LiftForm(),
+        "moderation/member.html", member=member, history=audit.member_history(member),
+        counts=moderation_queue.author_histories({member.id})[member.id], suspend_form=SuspendForm(),
+        lift_form=LiftForm(),
     )
 
 
@@ -289,8 +292,8 @@ def member(username):
 def suspend(username):
     member = get_by_username(username) or abort(404)
     form = SuspendForm()
-    return _member_action(member, form, lambda: services.suspend(current_user, member, form.days.data,
-                                                                 form.reason.data),
+    return _member_action(member, form, lambda: sanctions.suspend(current_user, member, form.days.data,
+                                                                  form.reason.data),
                           f"{member.name} is suspended.")
 
 
@@ -298,7 +301,7 @@ def suspend(username):
 def lift(username):
     member = get_by_username(username) or abort(404)
     form = LiftForm()
-    return _member_action(member, form, lambda: services.lift_suspension(current_user, member, form.note.data),
+    return _member_action(member, form, lambda: sanctions.lift_suspension(current_user, member, form.note.data),
                           f"{member.name} may take part again.")
 
 
@@ -345,15 +348,15 @@ def _item_url(item):
 @login_required
 def flag(kind, item_id):
     item = _load_item(kind, item_id)
-    if not permissions.can_view_idea(current_user, item.idea, db.session.get(services.Challenge, item.challenge_id)):
+    if not permissions.can_view_idea(current_user, item.idea, db.session.get(Challenge, item.challenge_id)):
         abort(404)
     if kind == "comment" and not permissions.can_view_comment(current_user, item.obj, item.challenge_id):
         abort(404)
     form = FlagForm()
     error = None
     if request.method == "POST":
-        error = _submit(form, lambda: services.flag_item(current_user, item, form.reason.data or "",
-                                                         form.note.data or ""))
+        error = _submit(form, lambda: flags.flag_item(current_user, item, form.reason.data or "",
+                                                      form.note.data or ""))
         flagged = error is None
         if _target() == f"flag-{kind}-{item_id}":
             return render_template("moderation/_flag_button.html", item=item.obj, kind=kind, flagged=flagged,
@@ -374,20 +377,20 @@ def appeal(kind, item_id):
     form = AppealForm()
     error = None
     if request.method == "POST":
-        error = _submit(form, lambda: services.appeal(current_user, item, form.message.data))
+        error = _submit(form, lambda: flags.appeal(current_user, item, form.message.data))
         if error is None:
             flash("Your appeal is with the moderators.", "success")
             return redirect(url_for("moderation_member.standing"), 303)
     return render_template("moderation/appeal.html", item=item, form=form, error=error,
-                           rejection=services.rejection_of(item), existing=services.appeal_of(item),
+                           rejection=flags.rejection_of(item), existing=flags.appeal_of(item),
                            reasons=REJECT_REASONS), 422 if error else 200
 
 
 @member_bp.get("/my/moderation")
 @login_required
 def standing():
-    return render_template("moderation/standing.html", decisions=services.decisions_about(current_user),
-                           appealed=services.appealed_items(current_user), labels=services.ACTION_LABELS,
+    return render_template("moderation/standing.html", decisions=audit.decisions_about(current_user),
+                           appealed=flags.appealed_items(current_user), labels=audit.ACTION_LABELS,
                            reasons=REJECT_REASONS)
 
 
@@ -404,7 +407,7 @@ def moderators(slug):
     if request.method == "POST":
         if form.validate():
             try:
-                services.appoint_moderator(current_user, challenge, get_by_username(form.username.data or ""))
+                sanctions.appoint_moderator(current_user, challenge, get_by_username(form.username.data or ""))
                 db.session.commit()
                 flash(f"{form.username.data} now moderates this challenge.", "success")
                 return redirect(url_for("moderation_member.moderators", slug=slug), 303)
@@ -412,7 +415,7 @@ def moderators(slug):
                 db.session.rollback()
                 form.username.errors = [problem.message]
     return render_template("moderation/moderators.html", challenge=challenge, form=form,
-                           moderators=services.challenge_moderators(challenge)), 422 if form.errors else 200
+                           moderators=sanctions.challenge_moderators(challenge)), 422 if form.errors else 200
 
 
 @member_bp.post("/challenges/<slug>/moderators/<int:user_id>/remove")
@@ -421,9 +424,9 @@ def remove_moderator(slug, user_id):
     challenge = get_challenge(slug) or abort(404)
     if not permissions.can_appoint_moderators(current_user, challenge):
         abort(403)
-    member = db.session.get(services.User, user_id) or abort(404)
+    member = db.session.get(User, user_id) or abort(404)
     try:
-        services.dismiss_moderator(current_user, challenge, member)
+        sanctions.dismiss_moderator(current_user, challenge, member)
         db.session.commit()
         flash(f"{member.name} no longer moderates this challenge.", "success")
     except ChallengeError as problem:
@@ -440,22 +443,22 @@ def words():
     form = WatchedWordForm()
     if request.method == "POST" and form.validate():
         try:
-            services.add_watched_word(current_user, form.pattern.data, form.action.data, form.is_regex.data,
-                                      form.message.data)
+            watched_words.add_watched_word(current_user, form.pattern.data, form.action.data, form.is_regex.data,
+                                           form.message.data)
             db.session.commit()
             flash(f"“{form.pattern.data}” is watched.", "success")
             return redirect(url_for("watched_words.words"), 303)
         except ChallengeError as problem:
             db.session.rollback()
             getattr(form, problem.field or "pattern").errors = [problem.message]
-    return render_template("moderation/words.html", form=form, words=services.watched_words()), \
+    return render_template("moderation/words.html", form=form, words=watched_words.watched_words()), \
         422 if form.errors else 200
 
 
 @words_bp.post("/<int:word_id>/delete")
 def delete_word(word_id):
     word = db.session.get(WatchedWord, word_id) or abort(404)
-    services.remove_watched_word(current_user, word)
+    watched_words.remove_watched_word(current_user, word)
     db.session.commit()
     flash(f"“{word.pattern}” is no longer watched.", "success")
     return redirect(url_for("watched_words.words"), 303)

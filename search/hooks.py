@@ -1,7 +1,8 @@
 """Signal receivers: every change to searchable content enqueues its reindex.
 
 Receivers only enqueue (on the dedicated "search" queue, after commit);
-the index is written by search.jobs, one writer at a time.
+the index is written by search.jobs, one writer at a time. `connect()` is
+called from create_app.
 """
 from app import jobs, signals
 from search import jobs as search_jobs
@@ -12,39 +13,30 @@ def _enqueue(function, *ids):
     jobs.enqueue(function, *ids, queue=QUEUE)
 
 
-@signals.challenge_published.connect
 def _challenge_published(sender, challenge_id, **extra):
     _enqueue(search_jobs.index_challenge_content, challenge_id)
 
 
-@signals.challenge_edited.connect
 def _challenge_edited(sender, challenge_id, **extra):
     _enqueue(search_jobs.index_challenge, challenge_id)
 
 
-@signals.challenge_phase_changed.connect
 def _challenge_phase_changed(sender, challenge_id, before=None, after=None, **extra):
     # Only leaving or entering draft changes who may see the ideas inside.
     content = "draft" in (before, after)
     _enqueue(search_jobs.index_challenge_content if content else search_jobs.index_challenge, challenge_id)
 
 
-@signals.idea_edited.connect
-@signals.idea_supporters_changed.connect
 def _idea_changed(sender, idea_id, **extra):
     _enqueue(search_jobs.index_documents, f"idea:{idea_id}")
 
 
-@signals.idea_submitted.connect
-@signals.idea_status_changed.connect
 def _idea_status_changed(sender, idea_id, **extra):
     # The same job for both: a submission that publishes at once sends both
     # signals in one transaction, and enqueue() keeps one of identical jobs.
     _enqueue(search_jobs.index_idea, idea_id)
 
 
-@signals.idea_merged.connect
-@signals.idea_unmerged.connect
 def _idea_merged(sender, source_id, target_id, **extra):
     # The source changed status and the target gained (or lost) supporters.
     _enqueue(search_jobs.index_idea, source_id)
@@ -52,8 +44,22 @@ def _idea_merged(sender, source_id, target_id, **extra):
     return []  # no member's support moved here
 
 
-@signals.comment_posted.connect
-@signals.comment_edited.connect
-@signals.comment_status_changed.connect
 def _comment_changed(sender, comment_id, **extra):
     _enqueue(search_jobs.index_documents, f"comment:{comment_id}")
+
+
+def connect():
+    """Idempotent: blinker keeps one connection per receiver, however often create_app runs."""
+    signals.challenge_published.connect(_challenge_published)
+    signals.challenge_edited.connect(_challenge_edited)
+    signals.challenge_phase_changed.connect(_challenge_phase_changed)
+    signals.idea_edited.connect(_idea_changed)
+    signals.idea_supported.connect(_idea_changed)
+    signals.idea_support_withdrawn.connect(_idea_changed)
+    signals.idea_submitted.connect(_idea_status_changed)
+    signals.idea_status_changed.connect(_idea_status_changed)
+    signals.idea_merged.connect(_idea_merged)
+    signals.idea_unmerged.connect(_idea_merged)
+    signals.comment_posted.connect(_comment_changed)
+    signals.comment_edited.connect(_comment_changed)
+    signals.comment_status_changed.connect(_comment_changed)

@@ -5,11 +5,8 @@ from flask_login import current_user
 
 from app import permissions
 from app.extensions import db, htmx
-from challenges import services as challenges
-from search import (
-    hooks,  # noqa: F401  (connects the reindex receivers)
-    services,
-)
+from challenges.services import listings as challenge_listings
+from search import services
 
 bp = Blueprint("search", __name__, cli_group="search")
 
@@ -35,13 +32,13 @@ def search():
 @bp.get("/challenges/<slug>/similar-ideas")
 def similar_ideas(slug):
     """Published ideas like the one being typed (or like idea=<id>, for moderators)."""
-    challenge = challenges.get_challenge(slug)
+    challenge = challenge_listings.get_challenge(slug)
     if challenge is None or not permissions.can_view_challenge(current_user, challenge):
         abort(404)
     title, description, exclude = request.args.get("title", ""), request.args.get("description", ""), None
     idea_id = request.args.get("idea", "")
     if idea_id.isdecimal():
-        idea = challenges.get_idea(int(idea_id))
+        idea = challenge_listings.get_idea(int(idea_id))
         if idea is None or idea.challenge_id != challenge.id or not permissions.can_view_idea(
                 current_user, idea, challenge):
             abort(404)

@@ -3,7 +3,8 @@ from wtforms.fields import FieldList, FormField
 from wtforms.validators import NumberRange, Optional
 
 from app.forms import KindlingForm
-from voting.services import DOT_BUDGET_RANGE, LADDER_MAX_STEPS
+from voting.services.dots import DOT_BUDGET_RANGE
+from voting.services.milestones import LADDER_MAX_STEPS
 
 
 class StepForm(Form):

@@ -2,22 +2,24 @@
 
 Jobs take ids (these take none) and are idempotent: a second run finds nothing left to do.
 """
-from app.scheduler import every
-from voting import services
+from app import scheduler
+from voting.services import anomalies, dots, periodic, supports
 
 
 def tick():
     """Ladders started, deadlines applied, hot rescored, anomalies flagged."""
-    services.tick()
+    periodic.tick()
 
 
 def detect_anomalies():
-    services.detect_anomalies()
+    anomalies.detect_anomalies()
 
 
 def recount():
-    services.recount_supports(fix=True)
-    services.recount_dots()
+    supports.recount_supports(fix=True)
+    dots.recount_dots()
 
 
-every(600, tick)
+def schedule():
+    """Called from create_app: idempotent, as the scheduler keeps one entry per job."""
+    scheduler.every(600, tick)

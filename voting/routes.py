@@ -17,10 +17,12 @@ from app.extensions import db, htmx, limiter
 from challenges.models import Idea
 from challenges.routes import _visible_challenge as _load_challenge
 from challenges.routes import _with_vary as _vary
-from voting import jobs as voting_jobs  # noqa: F401  (registers the periodic tick)
-from voting import services
 from voting.forms import DotRoundForm, LadderForm
-from voting.services import VotingError
+from voting.services import dots as voting_dots
+from voting.services import milestones as voting_milestones
+from voting.services import pairwise as voting_pairwise
+from voting.services import periodic, supports
+from voting.services.errors import VotingError
 
 bp = Blueprint("voting", __name__)
 
@@ -34,13 +36,13 @@ support_limit = limiter.shared_limit("60 per minute", scope="supports", key_func
 @bp.app_template_global()
 def supported_idea_ids(ideas):
     """The ids among `ideas` the current member supports, in one query."""
-    return services.supported_ids(current_user, [idea.id for idea in ideas])
+    return supports.supported_ids(current_user, [idea.id for idea in ideas])
 
 
 @bp.app_template_global()
 def idea_voting_state(idea, challenge):
     """Whether the current member supports `idea`, and its milestone progress (None off the ladder)."""
-    return services.voting_state(current_user, idea, challenge)
+    return voting_milestones.voting_state(current_user, idea, challenge)
 
 
 @dataclass
@@ -54,7 +56,7 @@ class SupportState:
 def support_state(idea, challenge, supported):
     if not current_user.is_authenticated:
         return SupportState(False, None, None)
-    problem = services.support_problem(current_user, idea, challenge)
+    problem = supports.support_problem(current_user, idea, challenge)
     if problem is None and not permissions.active_member(current_user):
         problem = "Your account is suspended: you cannot support ideas for now."
     if problem:
@@ -74,7 +76,7 @@ def support_next():
 
 
 def _load_idea(idea_id):
-    idea = services.idea_with_challenge(idea_id)
+    idea = supports.idea_with_challenge(idea_id)
     if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
         abort(404)
     return idea
@@ -113,8 +115,8 @@ def _change_support(idea_id, action):
         # Loaded inside the write transaction, so what is checked is what is changed.
         idea = loaded["idea"] = _load_idea(idea_id)
         if action == "support":
-            return services.support_idea(current_user, idea, idea.challenge, ip=request.remote_addr)
-        return services.withdraw_support(current_user, idea, idea.challenge)
+            return supports.support_idea(current_user, idea, idea.challenge, ip=request.remote_addr)
+        return supports.withdraw_support(current_user, idea, idea.challenge)
 
     error = None
     try:
@@ -134,7 +136,7 @@ def _change_support(idea_id, action):
         else:
             flash(f"You no longer support “{idea.title}”.", "info")
         return _vary(redirect(back))
-    supported = services.supports(current_user, idea)
+    supported = supports.supports(current_user, idea)
     html = render_template(fragment, idea=idea, challenge=challenge, supported_ids={idea.id} if supported else set(),
                            support_error=error)
     return _vary((html, 422 if error else 200))
@@ -174,7 +176,7 @@ def milestones(slug):
     challenge = _load_challenge(slug)
     if (refusal := _require_manager(challenge)) is not None:
         return refusal
-    current = services.ladder(challenge)
+    current = voting_milestones.ladder(challenge)
     form = LadderForm()
     error = None
     if request.method == "GET":
@@ -184,7 +186,7 @@ def milestones(slug):
         steps, error = form.filled_steps()
         if steps is not None:
             try:
-                services.set_ladder(current_user, challenge, steps)
+                voting_milestones.set_ladder(current_user, challenge, steps)
             except VotingError as problem:
                 db.session.rollback()
                 error = problem.message
@@ -194,14 +196,15 @@ def milestones(slug):
                 return redirect(url_for("voting.milestones", slug=challenge.slug))
     status = 422 if (error or form.errors) else 200
     return render_template("voting/milestones.html", challenge=challenge, form=form, error=error,
-                           default=services.DEFAULT_LADDER, uses_ladder=services.uses_ladder(challenge)), status
+                           default=voting_milestones.DEFAULT_LADDER,
+                           uses_ladder=voting_milestones.uses_ladder(challenge)), status
 
 
 # Dot-voting
 
 
 def _dot_page(challenge, error=None, status=200, form=None):
-    board = services.dot_board(current_user, challenge)
+    board = voting_dots.dot_board(current_user, challenge)
     template = "voting/_dot_board.html" if htmx and htmx.target == "dot-board" else "voting/dots.html"
     html = render_template(template, challenge=challenge, board=board, dot_error=error,
                            form=form or DotRoundForm(formdata=None),
@@ -228,10 +231,10 @@ def _move_dot(slug, idea_id, move):
     challenge = _load_challenge(slug)
     if (refusal := _require_member()) is not None:
         return refusal
-    round_ = services.current_dot_round(challenge)
+    round_ = voting_dots.current_dot_round(challenge)
     if round_ is None:
         abort(404)
-    change = services.add_dot if move == "add" else services.remove_dot
+    change = voting_dots.add_dot if move == "add" else voting_dots.remove_dot
     error = None
     try:
         database.commit(lambda: change(current_user, challenge, round_, db.session.get(Idea, idea_id)))
@@ -265,8 +268,8 @@ def _dot_round(slug, change):
         return _dot_page(challenge, form.budget.errors[0] if form.budget.errors else None, 422, form)
     return _switch_round(
         challenge, change,
-        lambda: services.open_dot_round(current_user, challenge, form.budget.data),
-        services.current_dot_round, services.close_dot_round,
+        lambda: voting_dots.open_dot_round(current_user, challenge, form.budget.data),
+        voting_dots.current_dot_round, voting_dots.close_dot_round,
         (f"Dot-voting is open: {form.budget.data} dots each.", "Dot-voting is closed; the board shows the final count."),
         "voting.dots",
     )
@@ -298,9 +301,9 @@ def _pair_signer():
 def _pair_page(challenge, round_, error=None, status=200):
     pair = None
     if round_ is not None and round_.is_open and permissions.active_member(current_user):
-        pair_ids = services.next_pair(current_user, round_)
+        pair_ids = voting_pairwise.next_pair(current_user, round_)
         if pair_ids:
-            ideas = services.ideas_by_id(pair_ids)
+            ideas = supports.ideas_by_id(pair_ids)
             pair = {
                 "left": ideas[pair_ids[0]],
                 "right": ideas[pair_ids[1]],
@@ -315,7 +318,7 @@ def _pair_page(challenge, round_, error=None, status=200):
 @bp.get("/challenges/<slug>/pairwise")
 def pairwise(slug):
     challenge = _load_challenge(slug)
-    return _pair_page(challenge, services.current_pairwise_round(challenge))
+    return _pair_page(challenge, voting_pairwise.current_pairwise_round(challenge))
 
 
 @bp.post("/challenges/<slug>/pairwise")
@@ -323,7 +326,7 @@ def pairwise_vote(slug):
     challenge = _load_challenge(slug)
     if (refusal := _require_member()) is not None:
         return refusal
-    round_ = services.current_pairwise_round(challenge)
+    round_ = voting_pairwise.current_pairwise_round(challenge)
     if round_ is None:
         abort(404)
     error = None
@@ -340,9 +343,9 @@ def pairwise_vote(slug):
         if choice not in winner:
             error = "Choose one of the two ideas, or “can't decide”."
         else:
-            ideas = services.ideas_by_id([left_id, right_id])
+            ideas = supports.ideas_by_id([left_id, right_id])
             try:
-                database.commit(lambda: services.record_pairwise_vote(
+                database.commit(lambda: voting_pairwise.record_pairwise_vote(
                     current_user, challenge, round_, ideas.get(left_id), ideas.get(right_id), winner[choice]))
             except VotingError as problem:
                 error = problem.message
@@ -358,8 +361,8 @@ def pairwise_vote(slug):
 @bp.get("/challenges/<slug>/pairwise/ranking")
 def pairwise_ranking(slug):
     challenge = _load_challenge(slug)
-    round_ = services.current_pairwise_round(challenge)
-    rows = services.pairwise_ranking(round_) if round_ is not None else []
+    round_ = voting_pairwise.current_pairwise_round(challenge)
+    rows = voting_pairwise.pairwise_ranking(round_) if round_ is not None else []
     return render_template("voting/pairwise_ranking.html", challenge=challenge, round=round_, rows=rows,
                            can_manage=permissions.can_manage_voting(current_user, challenge))
 
@@ -379,8 +382,8 @@ def _pairwise_round(slug, change):
     if (refusal := _require_manager(challenge)) is not None:
         return refusal
     return _switch_round(
-        challenge, change, lambda: services.open_pairwise_round(current_user, challenge),
-        services.current_pairwise_round, services.close_pairwise_round,
+        challenge, change, lambda: voting_pairwise.open_pairwise_round(current_user, challenge),
+        voting_pairwise.current_pairwise_round, voting_pairwise.close_pairwise_round,
         ("The pairwise round is open: members can now compare ideas two by two.",
          "The pairwise round is closed; its ranking stays published."),
         "voting.pairwise",
@@ -394,10 +397,10 @@ def _pairwise_round(slug, change):
 @click.option("--check", is_flag=True, help="Report drift without repairing it.")
 def recount_command(check):
     """Recompute supporter counts and dot tallies from their rows; report and repair drift."""
-    drift = services.recount_supports(fix=not check)
+    drift = supports.recount_supports(fix=not check)
     for idea_id, stored, actual in drift:
         click.echo(f"idea {idea_id}: stored {stored}, rows {actual}")
-    dots_wrong = 0 if check else services.recount_dots()
+    dots_wrong = 0 if check else voting_dots.recount_dots()
     if not check:
         db.session.commit()
     verb = "found" if check else "repaired"
@@ -409,7 +412,7 @@ def tick_command():
     """Start ladders, expire ideas past a deadline, send complete ones to review, rescore hot, flag anomalies."""
     from app import jobs
 
-    result = services.tick()
+    result = periodic.tick()
     db.session.commit()
     jobs.dispatch()
     click.echo(

@@ -200,7 +200,7 @@ def can_edit_watched_words(user):
 
 def can_support(user, idea, challenge):
     """Support or withdraw: an active member, not the author, on a gathering idea while votes are taken."""
-    from challenges.services import accepts_votes
+    from challenges.services.challenges import accepts_votes
 
     return (
         active_member(user)

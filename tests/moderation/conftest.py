@@ -1,7 +1,7 @@
 import pytest
 
 from challenges.models import ChallengeModerator
-from moderation import services
+from moderation.services import items, queue
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 
 
@@ -13,7 +13,7 @@ def challenge(session):
 @pytest.fixture
 def pending_idea(challenge):
     idea = IdeaFactory(challenge=challenge, status="pending", published_at=None)
-    services.open_case(services.load_item("idea", idea.id), "pending")
+    queue.open_case(items.load_item("idea", idea.id), "pending")
     return idea
 
 
@@ -21,7 +21,7 @@ def pending_idea(challenge):
 def pending_comment(challenge):
     idea = IdeaFactory(challenge=challenge)
     comment = CommentFactory(idea=idea, status="pending")
-    services.open_case(services.load_item("comment", comment.id), "pending")
+    queue.open_case(items.load_item("comment", comment.id), "pending")
     return comment
 
 
@@ -36,16 +36,16 @@ def appointed(session, challenge):
 
 def item(obj):
     kind = "idea" if obj.__class__.__name__ == "Idea" else "comment"
-    return services.load_item(kind, obj.id)
+    return items.load_item(kind, obj.id)
 
 
 def case_of(obj):
-    return services.open_case_for(item(obj).kind, obj.id)
+    return queue.open_case_for(item(obj).kind, obj.id)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_figures():
     """Figures are kept a minute per scope; every test starts without them."""
-    services._figures_cache.clear()
+    queue._figures_cache.clear()
     yield
-    services._figures_cache.clear()
+    queue._figures_cache.clear()

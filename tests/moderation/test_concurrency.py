@@ -12,8 +12,8 @@ from app import create_app
 from app.auth.models import User
 from app.extensions import db
 from challenges.models import Challenge, Comment, Idea, IdeaFollow
-from moderation import services
 from moderation.models import AuditEntry, ModerationCase
+from moderation.services import decisions, errors, items, queue
 from tests.conftest import BACKENDS, POSTGRES_URL, make_config
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 
@@ -56,15 +56,15 @@ def decide_in_thread(app, barrier, moderator_id, idea_id, case_id, action, resul
     with app.app_context():
         try:
             actor = db.session.get(User, moderator_id)
-            services.load_item("idea", idea_id)  # each moderator has the page open
+            items.load_item("idea", idea_id)  # each moderator has the page open
             db.session.rollback()  # that page's request is over
             barrier.wait()
-            entry = services.decide(
-                actor, services.load_item("idea", idea_id), action, reason="spam", case_id=case_id,
+            entry = decisions.decide(
+                actor, items.load_item("idea", idea_id), action, reason="spam", case_id=case_id,
                 seen_status="pending")
             db.session.commit()
             results.append(("decided", moderator_id, entry.action))
-        except services.AlreadyDecided as refused:
+        except errors.AlreadyDecided as refused:
             db.session.rollback()
             results.append(("refused", moderator_id, refused.message))
         finally:
@@ -80,7 +80,7 @@ def test_two_moderators_never_decide_the_same_item_twice(racing_app):
         ideas = []
         for _ in range(ROUNDS):
             idea = IdeaFactory(challenge=challenge, status="pending", published_at=None)
-            case = services.open_case(services.load_item("idea", idea.id), "pending")
+            case = queue.open_case(items.load_item("idea", idea.id), "pending")
             ideas.append((idea.id, case.id))
         db.session.commit()
         names = {first.id: "First", second.id: "Second"}

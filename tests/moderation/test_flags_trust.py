@@ -4,18 +4,20 @@ from datetime import timedelta
 import pytest
 
 from app import clock
-from challenges import services as challenges
-from challenges.services import ChallengeError
-from moderation import services
-from moderation.services import ModerationError
+from challenges.services import comments as challenge_comments
+from challenges.services import ideas as challenge_ideas
+from challenges.services.errors import ChallengeError
+from moderation.services import decisions, flags, watched_words
+from moderation.services.errors import ModerationError
 from tests.factories import CommentFactory, IdeaFactory, UserFactory
 from tests.moderation.conftest import case_of, item
 
 DESCRIPTION = "A shared fridge in each building, stocked by bakeries at closing time."
 
 
-def submit(author, challenge, title="Share leftover bread with the neighbours", description=DESCRIPTION):
-    return challenges.submit_idea(author, challenge, title=title, description=description, accept_norms=True)
+def submit(author, challenge, title="Share leftover bread with the neighbours", description=DESCRIPTION, paced=False):
+    return challenge_ideas.submit_idea(author, challenge, title=title, description=description, accept_norms=True,
+                                       paced=paced)
 
 
 # Flags
@@ -24,46 +26,46 @@ def submit(author, challenge, title="Share leftover bread with the neighbours", 
 def test_three_distinct_flags_hide_the_item_until_a_moderator_decides(session, challenge, moderator):
     idea = IdeaFactory(challenge=challenge)
     for _ in range(2):
-        services.flag_item(UserFactory(), item(idea), "spam")
+        flags.flag_item(UserFactory(), item(idea), "spam")
     assert idea.status == "published" and case_of(idea).flag_count == 2
-    services.flag_item(UserFactory(), item(idea), "other", "Links to a casino")
+    flags.flag_item(UserFactory(), item(idea), "other", "Links to a casino")
     assert idea.status == "hidden"
     assert challenge.idea_count == 0
     assert case_of(idea).reason == "flagged"
-    services.decide(moderator, item(idea), "approve", case_id=case_of(idea).id)
+    decisions.decide(moderator, item(idea), "approve", case_id=case_of(idea).id)
     assert idea.status == "published" and challenge.idea_count == 1
 
 
 def test_one_flag_per_member_per_item(session, challenge, member):
     idea = IdeaFactory(challenge=challenge)
-    services.flag_item(member, item(idea), "spam")
+    flags.flag_item(member, item(idea), "spam")
     with pytest.raises(ModerationError, match="already flagged"):
-        services.flag_item(member, item(idea), "offensive")
+        flags.flag_item(member, item(idea), "offensive")
     assert case_of(idea).flag_count == 1
 
 
 def test_authors_and_suspended_members_cannot_flag(session, challenge, member):
     idea = IdeaFactory(challenge=challenge, author=member)
     with pytest.raises(ModerationError, match="your own"):
-        services.flag_item(member, item(idea), "spam")
+        flags.flag_item(member, item(idea), "spam")
     suspended = UserFactory(suspended_until=clock.now() + timedelta(days=1))
     with pytest.raises(PermissionError):
-        services.flag_item(suspended, item(idea), "spam")
+        flags.flag_item(suspended, item(idea), "spam")
     assert case_of(idea) is None
 
 
 def test_flag_needs_a_known_reason_and_text_for_other(session, challenge, member):
     idea = IdeaFactory(challenge=challenge)
     with pytest.raises(ModerationError, match="Choose why"):
-        services.flag_item(member, item(idea), "boring")
+        flags.flag_item(member, item(idea), "boring")
     with pytest.raises(ModerationError, match="what is wrong"):
-        services.flag_item(member, item(idea), "other", "")
+        flags.flag_item(member, item(idea), "other", "")
 
 
 def test_flagged_comment_dismissed_keeps_it(session, challenge, moderator):
     comment = CommentFactory(idea=IdeaFactory(challenge=challenge))
-    services.flag_item(UserFactory(), item(comment), "off_topic")
-    entry = services.decide(moderator, item(comment), "dismiss", case_id=case_of(comment).id)
+    flags.flag_item(UserFactory(), item(comment), "off_topic")
+    entry = decisions.decide(moderator, item(comment), "dismiss", case_id=case_of(comment).id)
     assert comment.status == "published" and entry.before["queue"] == "flagged"
     assert case_of(comment) is None
 
@@ -81,7 +83,7 @@ def test_first_three_contributions_wait_then_publish_directly(session, challenge
         statuses.append(idea.status)
         if idea.status == "pending":
             assert case_of(idea).reason == "pending"
-            services.decide(moderator, item(idea), "approve")
+            decisions.decide(moderator, item(idea), "approve")
     assert statuses == ["pending", "pending", "pending", "published"]
     assert case_of(idea) is None
 
@@ -94,53 +96,48 @@ def test_new_members_get_two_links_at_most(session, challenge, member):
     submit(member, challenge, description=f"{DESCRIPTION} https://a.example https://b.example")
 
 
-@pytest.fixture
-def through_the_site(app):
-    """Pace limits apply to contributions made through the site."""
-    with app.test_request_context("/"):
-        yield
-
-
-def test_new_members_post_once_per_30_seconds(session, challenge, member, through_the_site):
+def test_new_members_post_once_per_30_seconds(session, challenge, member):
     clock.freeze(clock.now())
-    idea = submit(member, challenge)
+    idea = submit(member, challenge, paced=True)
     clock.freeze(clock.now() + timedelta(seconds=10))
     with pytest.raises(ChallengeError, match="wait 21 more seconds"):
-        challenges.post_comment(member, idea, challenge, "Me again")
+        challenge_comments.post_comment(member, idea, challenge, "Me again", paced=True)
     clock.freeze(clock.now() + timedelta(seconds=21))
-    challenges.post_comment(member, idea, challenge, "Me again")
+    challenge_comments.post_comment(member, idea, challenge, "Me again", paced=True)
 
 
-def test_new_members_submit_ten_ideas_a_day(session, challenge, member, through_the_site):
+def test_new_members_submit_ten_ideas_a_day(session, challenge, member):
     start = clock.now()
     for n in range(10):
         clock.freeze(start + timedelta(minutes=n))
-        submit(member, challenge, title=f"Idea number {n} about bread sharing")
+        submit(member, challenge, paced=True, title=f"Idea number {n} about bread sharing")
     clock.freeze(start + timedelta(minutes=11))
     with pytest.raises(ChallengeError, match="10 ideas a day"):
-        submit(member, challenge, title="One idea too many today")
+        submit(member, challenge, paced=True, title="One idea too many today")
     clock.freeze(start + timedelta(days=1, minutes=1))
-    submit(member, challenge, title="A new day, a new idea")
+    submit(member, challenge, paced=True, title="A new day, a new idea")
 
 
-def test_the_pace_is_a_setting(app, session, challenge, member, through_the_site, monkeypatch):
+def test_the_pace_is_a_setting(app, session, challenge, member, monkeypatch):
     monkeypatch.setitem(app.config, "NEW_MEMBER_PACE_SECONDS", 0)
+    submit(member, challenge, paced=True)
+    submit(member, challenge, paced=True, title="Straight after the first one")
+
+
+def test_scripts_are_not_paced(app, session, challenge, member):
     submit(member, challenge)
     submit(member, challenge, title="Straight after the first one")
+    with app.test_request_context("/"):  # what decides is what the caller asks, not where it runs
+        submit(member, challenge, title="A third one from a script in a request")
 
 
-def test_scripts_are_not_paced(session, challenge, member):
-    submit(member, challenge)
-    submit(member, challenge, title="Straight after the first one")
-
-
-def test_trusted_members_are_not_limited(session, challenge, through_the_site):
+def test_trusted_members_are_not_limited(session, challenge):
     member = UserFactory(created_at=clock.now() - timedelta(days=8))
     for _ in range(3):
         IdeaFactory(challenge=challenge, author=member)
     links = " ".join(f"https://example.org/{n}" for n in range(5))
-    submit(member, challenge, description=f"{DESCRIPTION} {links}")
-    submit(member, challenge, title="Straight after the first one")
+    submit(member, challenge, paced=True, description=f"{DESCRIPTION} {links}")
+    submit(member, challenge, paced=True, title="Straight after the first one")
 
 
 # Watched words
@@ -148,9 +145,9 @@ def test_trusted_members_are_not_limited(session, challenge, through_the_site):
 
 @pytest.fixture
 def words(session, admin):
-    services.add_watched_word(admin, "casino", "block", message="No gambling adverts, please.")
-    services.add_watched_word(admin, "crypto", "queue")
-    services.add_watched_word(admin, r"free\s+money", "flag", is_regex=True)
+    watched_words.add_watched_word(admin, "casino", "block", message="No gambling adverts, please.")
+    watched_words.add_watched_word(admin, "crypto", "queue")
+    watched_words.add_watched_word(admin, r"free\s+money", "flag", is_regex=True)
 
 
 def test_blocked_word_refuses_the_post_with_the_message(session, challenge, member, words):
@@ -175,14 +172,14 @@ def test_flag_word_publishes_it_flagged(session, challenge, member, words):
 
 def test_watched_word_validation(session, admin, moderator):
     with pytest.raises(ModerationError, match="valid pattern"):
-        services.add_watched_word(admin, "(unclosed", "block", is_regex=True)
+        watched_words.add_watched_word(admin, "(unclosed", "block", is_regex=True)
     with pytest.raises(ModerationError, match="Choose what happens"):
-        services.add_watched_word(admin, "spam", "explode")
+        watched_words.add_watched_word(admin, "spam", "explode")
     with pytest.raises(PermissionError):
-        services.add_watched_word(moderator, "spam", "block")
-    services.add_watched_word(admin, "spam", "block")
+        watched_words.add_watched_word(moderator, "spam", "block")
+    watched_words.add_watched_word(admin, "spam", "block")
     with pytest.raises(ModerationError, match="already watched"):
-        services.add_watched_word(admin, "spam", "flag")
+        watched_words.add_watched_word(admin, "spam", "flag")
 
 
 def test_vote_anomalies_reported_by_voting_enter_the_queue(session, challenge, moderator):
@@ -192,5 +189,5 @@ def test_vote_anomalies_reported_by_voting_enter_the_queue(session, challenge, m
     signals.vote_anomaly.send(None, idea_id=idea.id, note="40 supports from accounts made today")
     case = case_of(idea)
     assert case.reason == "vote_anomaly" and "40 supports" in case.note
-    services.decide(moderator, item(idea), "dismiss", case_id=case.id)
+    decisions.decide(moderator, item(idea), "dismiss", case_id=case.id)
     assert case_of(idea) is None

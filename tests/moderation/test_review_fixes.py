@@ -2,16 +2,17 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from challenges import services as challenge_services
-from moderation import services
+from challenges.services import errors as challenge_errors
+from challenges.services import ideas as challenge_ideas
 from moderation.models import ModerationCase
+from moderation.services import items, queue, watched_words
 from tests.conftest import login
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 
 
 def test_an_action_cannot_show_the_case_of_another_item(client, session, challenge, appointed, pending_idea):
     elsewhere = IdeaFactory(challenge=ChallengeFactory(), status="pending", title="SECRET pending elsewhere")
-    other_case = services.open_case(services.load_item("idea", elsewhere.id), "pending")
+    other_case = queue.open_case(items.load_item("idea", elsewhere.id), "pending")
     mine = IdeaFactory(challenge=challenge)
     login(client, appointed)
     response = client.post(f"/moderation/items/idea/{mine.id}/hide",
@@ -31,16 +32,16 @@ def test_flag_page_of_a_hidden_comment_is_404(member_client):
 
 def test_editing_in_a_watched_word_sends_the_idea_back_to_the_queue(session):
     admin = UserFactory(is_admin=True)
-    services.add_watched_word(admin, "crypto", "queue")
-    services.add_watched_word(admin, "casino", "block", message="No gambling adverts, please.")
+    watched_words.add_watched_word(admin, "crypto", "queue")
+    watched_words.add_watched_word(admin, "casino", "block", message="No gambling adverts, please.")
     author = UserFactory()
     idea = IdeaFactory(author=author)
-    challenge_services.edit_idea(author, idea, title=idea.title, description=idea.description + " Earn crypto.")
+    challenge_ideas.edit_idea(author, idea, title=idea.title, description=idea.description + " Earn crypto.")
     case = db.session.scalar(select(ModerationCase).where(ModerationCase.item_id == idea.id))
     assert case is not None and case.reason == "watched" and "crypto" in case.note
     try:
-        challenge_services.edit_idea(author, idea, title=idea.title, description=idea.description + " casino")
-    except challenge_services.ChallengeError as error:
+        challenge_ideas.edit_idea(author, idea, title=idea.title, description=idea.description + " casino")
+    except challenge_errors.ChallengeError as error:
         assert "gambling" in error.message
     else:
         raise AssertionError("a blocked word went through an edit")
@@ -49,5 +50,5 @@ def test_editing_in_a_watched_word_sends_the_idea_back_to_the_queue(session):
 def test_an_ordinary_edit_opens_no_case(session):
     author = UserFactory()
     idea = IdeaFactory(author=author)
-    challenge_services.edit_idea(author, idea, title="A clearer title for the idea", description=idea.description)
+    challenge_ideas.edit_idea(author, idea, title="A clearer title for the idea", description=idea.description)
     assert db.session.scalar(select(ModerationCase).where(ModerationCase.item_id == idea.id)) is None

@@ -7,11 +7,12 @@ import pytest
 from flask import url_for
 
 from app import clock
+from app.auth.models import User
 from app.extensions import db
 from challenges.models import ChallengeModerator, Idea
-from moderation import services
 from moderation.models import AuditEntry
 from moderation.routes import bp, words_bp
+from moderation.services import decisions, flags, queue, sanctions, watched_words
 from tests.conftest import login
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 from tests.moderation.conftest import case_of, item
@@ -32,7 +33,7 @@ def desk_rules(app, *blueprints):
 @pytest.mark.parametrize("who", ["member", "appointed elsewhere", "suspended member"])
 def test_every_desk_route_is_403_for_non_moderators(app, client, session, who):
     idea = IdeaFactory(status="pending")
-    services.open_case(item(idea), "pending")
+    queue.open_case(item(idea), "pending")
     user = UserFactory(suspended_until=clock.now().replace(year=2099) if who == "suspended member" else None)
     if who == "appointed elsewhere":
         session.add(ChallengeModerator(challenge_id=ChallengeFactory().id, user_id=user.id))
@@ -45,7 +46,7 @@ def test_every_desk_route_is_403_for_non_moderators(app, client, session, who):
         with app.test_request_context():
             url = _url_for_rule(rule, idea, UserFactory())
         if who == "appointed elsewhere" and rule.endpoint in ("moderation.queue", "moderation.log",
-                                                               "moderation.log_csv"):
+                                                              "moderation.log_csv"):
             continue  # their desk, showing only their challenge (tested below)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method) if method == "GET" else client.post(url)
@@ -74,7 +75,7 @@ def test_appointed_moderator_sees_only_their_challenge(client, session, appointe
     mine = IdeaFactory(challenge=challenge, status="pending", title="Mine: a bakery bread route")
     other = IdeaFactory(status="pending", title="Other: a compost hub in every street")
     for idea in (mine, other):
-        services.open_case(item(idea), "pending")
+        queue.open_case(item(idea), "pending")
     login(client, appointed)
     page = client.get("/moderation/").get_data(as_text=True)
     assert mine.title in page and other.title not in page
@@ -100,9 +101,9 @@ def test_queue_page_and_fragment(moderator_client, pending_idea, pending_comment
 def test_queue_shows_flags_history_and_sorts_by_flags(moderator_client, session, challenge):
     calm = IdeaFactory(challenge=challenge, title="A calm idea with one flag on it")
     loud = IdeaFactory(challenge=challenge, title="A loud idea with two flags on it")
-    services.flag_item(UserFactory(), item(calm), "spam")
+    flags.flag_item(UserFactory(), item(calm), "spam")
     for reason in ("offensive", "off_topic"):
-        services.flag_item(UserFactory(display_name="Flagger"), item(loud), reason, "Rude words")
+        flags.flag_item(UserFactory(display_name="Flagger"), item(loud), reason, "Rude words")
     body = moderator_client.get("/moderation/?sort=flags").get_data(as_text=True)
     assert body.index(loud.title) < body.index(calm.title)
     assert "Offensive</strong> by Flagger: Rude words" in body
@@ -115,10 +116,10 @@ def test_queue_runs_a_fixed_number_of_queries(moderator_client, session, challen
     def add(n):
         for _ in range(n):
             idea = IdeaFactory(challenge=challenge, status="pending", published_at=None)
-            services.open_case(item(idea), "pending")
+            queue.open_case(item(idea), "pending")
             comment = CommentFactory(idea=IdeaFactory(challenge=challenge), status="pending")
-            services.open_case(item(comment), "pending")
-            services.flag_item(UserFactory(), item(IdeaFactory(challenge=challenge)), "spam")
+            queue.open_case(item(comment), "pending")
+            flags.flag_item(UserFactory(), item(IdeaFactory(challenge=challenge)), "spam")
 
     add(1)
     moderator_client.get("/moderation/")
@@ -147,7 +148,7 @@ def test_second_moderator_is_told_already_decided(client, session, pending_idea)
     case = case_of(pending_idea)
     login(client, first)
     client.post(f"/moderation/items/idea/{pending_idea.id}/approve", data={"case_id": case.id,
-                                                                          "seen_status": "pending"})
+                                                                           "seen_status": "pending"})
     login(client, UserFactory(is_moderator=True))
     response = client.post(
         f"/moderation/items/idea/{pending_idea.id}/reject",
@@ -216,7 +217,7 @@ def test_suspended_member_sees_why_and_until_when(client, session, moderator):
 
 def test_item_page_shows_history_and_all_actions(moderator_client, session, moderator, challenge):
     idea = IdeaFactory(challenge=challenge)
-    services.decide(moderator, item(idea), "hide", note="Checking a claim")
+    decisions.decide(moderator, item(idea), "hide", note="Checking a claim")
     body = moderator_client.get(f"/moderation/items/idea/{idea.id}").get_data(as_text=True)
     assert "Checking a claim" in body and "status: published → " in body.replace("<td class=\"mod-diff\">", "")
     assert "Restore" in body and "Lock comments" in body and "Edit tags" in body
@@ -228,9 +229,9 @@ def test_item_page_shows_history_and_all_actions(moderator_client, session, mode
 def test_log_filters_and_csv_export(moderator_client, session, moderator, challenge):
     author = UserFactory(username="carol")
     idea = IdeaFactory(challenge=challenge, author=author)
-    services.decide(moderator, item(idea), "hide", note="=HYPERLINK(\"evil\")")
+    decisions.decide(moderator, item(idea), "hide", note="=HYPERLINK(\"evil\")")
     locked = IdeaFactory(challenge=challenge)
-    services.decide(moderator, item(locked), "lock")
+    decisions.decide(moderator, item(locked), "lock")
     page = moderator_client.get("/moderation/log?member=carol").get_data(as_text=True)
     assert f"idea #{idea.id}<" in page and f"idea #{locked.id}<" not in page
     fragment = moderator_client.get("/moderation/log?action=lock", headers=HTMX | {"HX-Target": "log-table"})
@@ -245,9 +246,9 @@ def test_log_filters_and_csv_export(moderator_client, session, moderator, challe
 
 
 def test_log_of_an_appointed_moderator_is_their_challenge_only(client, session, appointed, challenge, moderator):
-    services.decide(moderator, item(IdeaFactory(challenge=challenge)), "hide", note="in mine")
-    services.decide(moderator, item(IdeaFactory()), "hide", note="elsewhere")
-    services.suspend(moderator, UserFactory(), 1, "site-wide matter")
+    decisions.decide(moderator, item(IdeaFactory(challenge=challenge)), "hide", note="in mine")
+    decisions.decide(moderator, item(IdeaFactory()), "hide", note="elsewhere")
+    sanctions.suspend(moderator, UserFactory(), 1, "site-wide matter")
     login(client, appointed)
     page = client.get("/moderation/log").get_data(as_text=True)
     assert "in mine" in page and "elsewhere" not in page and "site-wide matter" not in page
@@ -288,7 +289,7 @@ def test_idea_page_hooks(client, session, challenge, moderator):
 def test_rejected_author_sees_the_reason_and_appeals_once(client, session, challenge, moderator):
     author = UserFactory()
     idea = IdeaFactory(challenge=challenge, author=author, status="pending", published_at=None)
-    services.decide(moderator, item(idea), "reject", reason="off_topic", note="This is about parks, not food.")
+    decisions.decide(moderator, item(idea), "reject", reason="off_topic", note="This is about parks, not food.")
     login(client, author)
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert "Off-topic for this challenge" in page and "This is about parks, not food." in page
@@ -305,7 +306,7 @@ def test_rejected_author_sees_the_reason_and_appeals_once(client, session, chall
 
 def test_owner_appoints_and_removes_moderators(client, session):
     challenge = ChallengeFactory()
-    owner = db.session.get(services.User, challenge.owner_id)
+    owner = db.session.get(User, challenge.owner_id)
     helper = UserFactory(username="helper")
     login(client, UserFactory())
     assert client.get(f"/challenges/{challenge.slug}/moderators").status_code == 403
@@ -328,15 +329,15 @@ def test_admin_edits_watched_words(admin_client, session):
     admin_client.post("/admin/watched-words/", data={"pattern": "casino", "action": "block"})
     page = admin_client.get("/admin/watched-words/").get_data(as_text=True)
     assert "casino" in page and "Block the post" in page
-    word = services.watched_words()[0]
+    word = watched_words.watched_words()[0]
     admin_client.post(f"/admin/watched-words/{word.id}/delete")
-    assert services.watched_words() == []
+    assert watched_words.watched_words() == []
 
 
 def test_member_page_shows_history_and_the_suspension_form(moderator_client, session, moderator, challenge):
     author = UserFactory(username="dora")
     idea = IdeaFactory(challenge=challenge, author=author, status="pending", published_at=None)
-    services.decide(moderator, item(idea), "reject", reason="spam")
+    decisions.decide(moderator, item(idea), "reject", reason="spam")
     page = moderator_client.get("/moderation/members/dora").get_data(as_text=True)
     assert "Approved · rejected</dt><dd>0 · 1" in page
     assert "Suspend</h2>" in page and '<option selected value="7">7 days</option>' in page.replace(
@@ -363,16 +364,16 @@ def test_members_see_their_standing(client, session):
     ("unmerge", "merged", {}, "published"),
 ])
 def test_every_action_through_a_plain_form_lands_in_the_log(moderator_client, session, moderator, challenge,
-                                                             action, status, data, after):
+                                                            action, status, data, after):
     target = IdeaFactory(challenge=challenge)
     idea = IdeaFactory(challenge=challenge, status={"flagged": "published", "locked": "published",
                                                     "merged": "published"}.get(status, status))
     if status == "flagged":
-        services.flag_item(UserFactory(), item(idea), "spam")
+        flags.flag_item(UserFactory(), item(idea), "spam")
     if status == "locked":
         idea.comments_locked = True
     if status == "merged":
-        services.decide(moderator, item(idea), "merge", target_id=target.id)
+        decisions.decide(moderator, item(idea), "merge", target_id=target.id)
     session.flush()
     data = {k: str(target.id) if v == "TARGET" else v for k, v in data.items()}
     response = moderator_client.post(f"/moderation/items/idea/{idea.id}/{action}",

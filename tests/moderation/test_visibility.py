@@ -1,7 +1,7 @@
 """Whatever is pending, rejected, hidden or merged appears on no public page."""
 import pytest
 
-from moderation import services
+from moderation.services import decisions
 from tests.conftest import login
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 from tests.moderation.conftest import item
@@ -20,11 +20,11 @@ def hidden_world(session, moderator):
         idea = IdeaFactory(challenge=challenge, author=author, title=f"SECRET-idea-{status} about bread",
                            status="published" if status == "merged" else status)
         if status == "merged":
-            services.decide(moderator, item(idea), "merge", target_id=public.id)
+            decisions.decide(moderator, item(idea), "merge", target_id=public.id)
         secrets.append(idea)
     for status in HIDDEN_COMMENT_STATES:
         CommentFactory(idea=public, author=author, body=f"SECRET-comment-{status}",
-                      body_html=f"<p>SECRET-comment-{status}</p>", status=status)
+                       body_html=f"<p>SECRET-comment-{status}</p>", status=status)
     session.flush()
     return challenge, public, secrets, author
 

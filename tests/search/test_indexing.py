@@ -1,11 +1,17 @@
 """Every change to searchable content reaches the index through a job after commit."""
-from app import jobs, signals
+from datetime import timedelta
+
+from app import clock, jobs, signals
 from app.extensions import db
-from challenges import services as challenges
+from challenges.services import challenges as challenge_phases
+from challenges.services import comments as challenge_comments
+from challenges.services import ideas as challenge_ideas
 from search import jobs as search_jobs
 from search import services
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 from tests.search.conftest import commit, search, titles
+from tests.voting.helpers import voting_idea
+from voting.services import supports
 
 
 def keys(viewer=None, q="", **filters):
@@ -21,9 +27,9 @@ def indexed(key):
 def test_a_submitted_idea_is_found_once_committed(session):
     challenge = ChallengeFactory()
     author = UserFactory()
-    idea = challenges.submit_idea(author, challenge, title="Rooftop beehives on the town hall",
-                                  description="Bees pollinate the parks and the honey funds the school trips.",
-                                  tags=["bees"], accept_norms=True)
+    idea = challenge_ideas.submit_idea(author, challenge, title="Rooftop beehives on the town hall",
+                                       description="Bees pollinate the parks and the honey funds the school trips.",
+                                       tags=["bees"], accept_norms=True)
     assert indexed(f"idea:{idea.id}") is None  # nothing is written before commit
     commit()
     assert indexed(f"idea:{idea.id}") is not None
@@ -33,9 +39,9 @@ def test_a_submitted_idea_is_found_once_committed(session):
 
 def test_a_rolled_back_change_writes_nothing(session):
     challenge = ChallengeFactory()
-    idea = challenges.submit_idea(UserFactory(), challenge, title="Night buses for hospital staff",
-                                  description="Shift workers need buses between midnight and five.",
-                                  accept_norms=True)
+    idea = challenge_ideas.submit_idea(UserFactory(), challenge, title="Night buses for hospital staff",
+                                       description="Shift workers need buses between midnight and five.",
+                                       accept_norms=True)
     key = f"idea:{idea.id}"
     db.session.rollback()
     jobs.dispatch()
@@ -44,15 +50,15 @@ def test_a_rolled_back_change_writes_nothing(session):
 
 def test_an_idea_held_for_moderation_is_indexed_but_not_public(session):
     challenge = ChallengeFactory(moderation_policy="pre_all")
-    idea = challenges.submit_idea(UserFactory(), challenge, title="Repair café every Saturday",
-                                  description="Volunteers fix toasters and bikes instead of landfill.",
-                                  accept_norms=True)
+    idea = challenge_ideas.submit_idea(UserFactory(), challenge, title="Repair café every Saturday",
+                                       description="Volunteers fix toasters and bikes instead of landfill.",
+                                       accept_norms=True)
     commit()
     assert idea.status == "pending"
     assert indexed(f"idea:{idea.id}") is not None
     assert keys(None, "toasters") == set()
     assert ("idea", idea.id) in keys(UserFactory(is_moderator=True), "toasters", include_hidden=True)
-    challenges.set_idea_status(idea, "published")
+    challenge_ideas.set_idea_status(idea, "published")
     commit()
     assert ("idea", idea.id) in keys(None, "toasters")
 
@@ -64,8 +70,8 @@ def test_editing_an_idea_replaces_its_words(session):
     commit()
     search_jobs.index_idea(idea.id)
     assert keys(None, "compost")
-    challenges.edit_idea(author, idea, title="Worm farms in every courtyard",
-                         description="Kitchen scraps become soil for the community gardens.")
+    challenge_ideas.edit_idea(author, idea, title="Worm farms in every courtyard",
+                              description="Kitchen scraps become soil for the community gardens.")
     commit()
     assert keys(None, "compost") == set()
     assert ("idea", idea.id) in keys(None, "worm")
@@ -81,50 +87,58 @@ def test_hiding_restoring_and_merging_an_idea(session):
     commit()
     search_jobs.index_challenge_content(challenge.id)
     assert {k for k, _ in keys(None, "swap")} == {"idea", "comment"}
-    challenges.set_idea_status(idea, "hidden")
+    challenge_ideas.set_idea_status(idea, "hidden")
     commit()
     # The idea and its comments leave the public index together.
     assert indexed(f"idea:{idea.id}")["key"] and {k for k, _ in keys(None, "swap")} == {"idea"}
     assert keys(None, "shelves") == set()
-    challenges.set_idea_status(idea, "published")
+    challenge_ideas.set_idea_status(idea, "published")
     commit()
     assert {k for k, _ in keys(None, "shelves")} == {"idea", "comment"}
-    challenges.set_idea_status(idea, "merged")
+    challenge_ideas.set_idea_status(idea, "merged")
     signals.idea_merged.send(None, source_id=idea.id, target_id=target.id, actor_id=None)
     commit()
     assert keys(None, "shelves") == set()
 
 
-def test_supporter_changes_reorder_results(session):
-    challenge = ChallengeFactory()
-    few = IdeaFactory(challenge=challenge, title="Tool library for tenants", supporter_count=1)
-    many = IdeaFactory(challenge=challenge, title="Tool library in the basement", supporter_count=2)
+def test_supports_through_voting_reorder_results(session):
+    """Through voting's own service, so the signal search hears is the one voting sends."""
+    challenge = ChallengeFactory(is_open=True, voting_at=None, submission_at=clock.now() - timedelta(days=60))
+    few = voting_idea(challenge, title="Tool library for tenants")
+    many = voting_idea(challenge, title="Tool library in the basement")
     commit()
     search_jobs.index_challenge_content(challenge.id)
+    supports.support_idea(UserFactory(), many, challenge)
+    commit()
     assert titles(search(None, "tool library", sort="supporters"))[0] == many.title
-    few.supporter_count = 50
-    signals.idea_supporters_changed.send(None, idea_id=few.id)
+    members = [UserFactory(), UserFactory()]
+    for member in members:
+        supports.support_idea(member, few, challenge)
     commit()
     assert titles(search(None, "tool library", sort="supporters"))[0] == few.title
+    for member in members:
+        supports.withdraw_support(member, few, challenge)
+    commit()
+    assert titles(search(None, "tool library", sort="supporters"))[0] == many.title
 
 
 def test_comments_follow_their_status(session):
     idea = IdeaFactory()
     author = UserFactory()
     challenge = db.session.get(type(idea).challenge.property.mapper.class_, idea.challenge_id)
-    comment = challenges.post_comment(author, idea, challenge, "Try the cargo bikes from the co-op.",
-                                      accept_norms=True)
+    comment = challenge_comments.post_comment(author, idea, challenge, "Try the cargo bikes from the co-op.",
+                                              accept_norms=True)
     commit()
     assert ("comment", comment.id) in keys(None, "cargo")
-    challenges.edit_comment(author, comment, "Try the electric trikes from the co-op.")
+    challenge_comments.edit_comment(author, comment, "Try the electric trikes from the co-op.")
     commit()
     assert keys(None, "cargo") == set() and ("comment", comment.id) in keys(None, "trikes")
-    challenges.set_comment_status(comment, idea, "hidden")
+    challenge_comments.set_comment_status(comment, idea, "hidden")
     commit()
     assert keys(None, "trikes") == set()
-    challenges.set_comment_status(comment, idea, "published")
+    challenge_comments.set_comment_status(comment, idea, "published")
     commit()
-    challenges.delete_comment(author, comment, idea)
+    challenge_comments.delete_comment(author, comment, idea)
     commit()
     assert keys(None, "trikes") == set()
 
@@ -136,14 +150,14 @@ def test_publishing_a_draft_challenge_makes_it_findable(session):
     commit()
     search_jobs.index_challenge(draft.id)
     assert keys(None, "schoolyards") == set()
-    challenges.publish_challenge(owner, draft)
+    challenge_phases.publish_challenge(owner, draft)
     commit()
     assert ("challenge", draft.id) in keys(None, "schoolyards")
-    challenges.update_challenge(owner, draft, title="Shaded schoolyards by 2030", summary=draft.summary,
-                                problem=draft.problem, norms=draft.norms, format=draft.format,
-                                is_open=draft.is_open, moderation_policy=draft.moderation_policy, tags=[],
-                                schedule=challenges.Schedule(draft.submission_at, draft.review_at,
-                                                             draft.results_at, draft.voting_at))
+    challenge_phases.update_challenge(owner, draft, title="Shaded schoolyards by 2030", summary=draft.summary,
+                                      problem=draft.problem, norms=draft.norms, format=draft.format,
+                                      is_open=draft.is_open, moderation_policy=draft.moderation_policy, tags=[],
+                                      schedule=challenge_phases.Schedule(draft.submission_at, draft.review_at,
+                                                                         draft.results_at, draft.voting_at))
     commit()
     assert ("challenge", draft.id) in keys(None, "shaded")
 

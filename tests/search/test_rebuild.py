@@ -5,7 +5,10 @@ import threading
 from pathlib import Path
 
 from app.extensions import db
-from challenges import services as challenges
+from challenges.services import challenges as challenge_phases
+from challenges.services import comments as challenge_comments
+from challenges.services import ideas as challenge_ideas
+from challenges.services import listings as challenge_listings
 from search import backend as backend_module
 from search import jobs as search_jobs
 from search import services
@@ -36,7 +39,7 @@ def build_through_services():
     challenge = ChallengeFactory(owner=owner, phase="draft", published_at=None,
                                  title="Cooler streets in summer", summary="Heat waves hit the old town hard.")
     commit()
-    challenges.publish_challenge(owner, challenge)
+    challenge_phases.publish_challenge(owner, challenge)
     commit()
     ideas = []
     for title, description in [
@@ -44,14 +47,15 @@ def build_through_services():
         ("Plant plane trees along the boulevard", "Shade for pedestrians and fewer hot asphalt surfaces."),
         ("Paint the roofs white", "Reflect the sun and lower the temperature of the top floors."),
     ]:
-        ideas.append(challenges.submit_idea(member, challenge, title=title, description=description,
-                                            tags=["heat", "streets"], accept_norms=True))
+        ideas.append(challenge_ideas.submit_idea(member, challenge, title=title, description=description,
+                                                 tags=["heat", "streets"], accept_norms=True))
         commit()
-    challenges.edit_idea(member, challenges.get_idea(ideas[0].id), title="Misting fountains in every square",
-                         description="Cool the air where people wait for the bus, all summer.", tags=["heat"])
-    challenges.post_comment(UserFactory(), ideas[1], challenge, "Plane trees drop a lot of leaves.",
-                            accept_norms=True)
-    challenges.set_idea_status(ideas[2], "hidden")
+    challenge_ideas.edit_idea(member, challenge_listings.get_idea(ideas[0].id),
+                              title="Misting fountains in every square",
+                              description="Cool the air where people wait for the bus, all summer.", tags=["heat"])
+    challenge_comments.post_comment(UserFactory(), ideas[1], challenge, "Plane trees drop a lot of leaves.",
+                                    accept_norms=True)
+    challenge_ideas.set_idea_status(ideas[2], "hidden")
     commit()
     return challenge
 
@@ -108,8 +112,8 @@ def test_similar_ideas_stay_quiet_while_the_index_is_missing(client, session, se
 def test_search_answers_from_the_old_index_during_a_rebuild_and_keeps_writes(session):
     challenge = build_through_services()
     engine = services.backend()
-    idea = challenges.submit_idea(UserFactory(), challenge, title="Water fountains with cold water",
-                                  description="Drinking fountains in each park, checked daily.", accept_norms=True)
+    idea = challenge_ideas.submit_idea(UserFactory(), challenge, title="Water fountains with cold water",
+                                       description="Drinking fountains in each park, checked daily.", accept_norms=True)
     db.session.flush()
     seen_during = []
 
@@ -125,7 +129,7 @@ def test_search_answers_from_the_old_index_during_a_rebuild_and_keeps_writes(ses
     assert seen_during == [["Misting fountains in every square"]]
     # The write made during the rebuild was replayed onto the new index.
     assert sorted(titles(search(None, "fountains"))) == ["Misting fountains in every square",
-                                                          "Water fountains with cold water"]
+                                                         "Water fountains with cold water"]
     assert idea.id
 
 

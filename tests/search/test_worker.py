@@ -8,7 +8,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from app import jobs
-from challenges import services as challenges
+from challenges.services import ideas as challenge_ideas
 from search import services
 from tests.factories import ChallengeFactory, UserFactory
 from tests.search.conftest import commit, search, titles
@@ -19,9 +19,9 @@ def test_index_writes_go_through_the_search_queue_to_a_worker(app, session, redi
     app.config["REDIS_URL"] = redis_url
     try:
         challenge = ChallengeFactory()
-        idea = challenges.submit_idea(UserFactory(), challenge, title="Lending shelf for board games",
-                                      description="Families swap games at the community centre.",
-                                      accept_norms=True)
+        idea = challenge_ideas.submit_idea(UserFactory(), challenge, title="Lending shelf for board games",
+                                           description="Families swap games at the community centre.",
+                                           accept_norms=True)
         commit()
         connection = Redis.from_url(redis_url)
         queue = Queue(services.QUEUE, connection=connection)

@@ -113,10 +113,10 @@ def test_two_tabs_at_once_cannot_overspend_dots(committed):
     application, made = committed
     idea_ids, (member,) = seed(application, made, members=1, ideas=2, format="holdup")
     with application.app_context():
-        from voting import services
+        from voting.services import dots
 
         challenge = db.session.get(Challenge, made["challenges"][-1])
-        round_id = services.open_dot_round(db.session.get(User, challenge.owner_id), challenge, budget=3).id
+        round_id = dots.open_dot_round(db.session.get(User, challenge.owner_id), challenge, budget=3).id
         slug = challenge.slug
         db.session.commit()
         db.session.remove()

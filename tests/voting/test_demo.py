@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 from app import demo
 from app.extensions import db
 from challenges.models import Challenge, Idea
-from voting import services
 from voting.models import Support
+from voting.services import milestones, pairwise
 
 
 def test_demo_has_supports_a_ladder_and_a_pairwise_round(session):
@@ -16,7 +16,7 @@ def test_demo_has_supports_a_ladder_and_a_pairwise_round(session):
     for idea in ideas:
         rows = db.session.scalar(select(func.count()).select_from(Support).where(Support.idea_id == idea.id))
         assert idea.supporter_count == rows
-    assert [s.supporters for s in services.ladder(waste)] == [3, 10, 25]
+    assert [s.supporters for s in milestones.ladder(waste)] == [3, 10, 25]
     energy = db.session.scalar(select(Challenge).where(Challenge.phase == "voting"))
-    round_ = services.current_pairwise_round(energy)
+    round_ = pairwise.current_pairwise_round(energy)
     assert round_.is_open and round_.vote_count > 0

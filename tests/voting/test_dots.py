@@ -4,16 +4,16 @@ from app.extensions import db
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.voting.helpers import hx
-from voting import services
 from voting.models import DotBallot, DotTally
-from voting.services import VotingError
+from voting.services import dots
+from voting.services.errors import VotingError
 
 
 @pytest.fixture
 def holdup(session):
     challenge = ChallengeFactory(format="holdup")
     ideas = [IdeaFactory(challenge=challenge, title=f"Hold-up idea number {n}") for n in range(3)]
-    round_ = services.open_dot_round(challenge.owner, challenge, budget=3)
+    round_ = dots.open_dot_round(challenge.owner, challenge, budget=3)
     return challenge, ideas, round_
 
 
@@ -26,9 +26,9 @@ def test_dots_stack_and_the_budget_holds(holdup):
     challenge, ideas, round_ = holdup
     member = UserFactory()
     for _ in range(3):
-        services.add_dot(member, challenge, round_, ideas[0])
+        dots.add_dot(member, challenge, round_, ideas[0])
     with pytest.raises(VotingError, match="all 3 of your dots"):
-        services.add_dot(member, challenge, round_, ideas[1])
+        dots.add_dot(member, challenge, round_, ideas[1])
     assert tally(round_, ideas[0]) == 3 and tally(round_, ideas[1]) == 0
 
 
@@ -36,33 +36,33 @@ def test_dots_move_until_the_round_closes(holdup):
     challenge, ideas, round_ = holdup
     member = UserFactory()
     for _ in range(3):
-        services.add_dot(member, challenge, round_, ideas[0])
-    services.remove_dot(member, challenge, round_, ideas[0])
-    services.add_dot(member, challenge, round_, ideas[2])
+        dots.add_dot(member, challenge, round_, ideas[0])
+    dots.remove_dot(member, challenge, round_, ideas[0])
+    dots.add_dot(member, challenge, round_, ideas[2])
     assert (tally(round_, ideas[0]), tally(round_, ideas[2])) == (2, 1)
-    services.close_dot_round(challenge.owner, challenge, round_)
+    dots.close_dot_round(challenge.owner, challenge, round_)
     with pytest.raises(VotingError, match="closed"):
-        services.remove_dot(member, challenge, round_, ideas[0])
+        dots.remove_dot(member, challenge, round_, ideas[0])
 
 
 def test_cannot_take_back_a_dot_one_never_placed(holdup):
     challenge, ideas, round_ = holdup
     member = UserFactory()
-    services.add_dot(member, challenge, round_, ideas[0])
+    dots.add_dot(member, challenge, round_, ideas[0])
     with pytest.raises(VotingError, match="no dot on this idea"), db.session.begin_nested():
-        services.remove_dot(member, challenge, round_, ideas[1])
+        dots.remove_dot(member, challenge, round_, ideas[1])
     assert db.session.get(DotBallot, (round_.id, member.id)).spent == 1
 
 
 def test_dot_voting_is_for_holdups_and_their_owner(session):
     challenge = ChallengeFactory(format="challenge")
     with pytest.raises(VotingError, match="hold-up"):
-        services.open_dot_round(challenge.owner, challenge)
+        dots.open_dot_round(challenge.owner, challenge)
     holdup = ChallengeFactory(format="holdup")
     with pytest.raises(PermissionError):
-        services.open_dot_round(UserFactory(), holdup)
+        dots.open_dot_round(UserFactory(), holdup)
     with pytest.raises(VotingError, match="between 1 and 20"):
-        services.open_dot_round(holdup.owner, holdup, budget=0)
+        dots.open_dot_round(holdup.owner, holdup, budget=0)
 
 
 def test_board_over_http_with_htmx_and_without(client, holdup, count_queries):
@@ -95,11 +95,11 @@ def test_owner_opens_and_closes_over_http(client, session):
     challenge = ChallengeFactory(format="holdup")
     login(client, challenge.owner)
     assert client.post(f"/challenges/{challenge.slug}/dots/open", data={"budget": "5"}).status_code == 302
-    assert services.current_dot_round(challenge).budget == 5
+    assert dots.current_dot_round(challenge).budget == 5
     response = client.post(f"/challenges/{challenge.slug}/dots/open", data={"budget": "5"}, follow_redirects=True)
     assert "already open" in response.get_data(as_text=True)
     client.post(f"/challenges/{challenge.slug}/dots/close")
-    assert not services.current_dot_round(challenge).is_open
+    assert not dots.current_dot_round(challenge).is_open
     response = client.post(f"/challenges/{challenge.slug}/dots/open", data={"budget": "zero"})
     assert response.status_code == 422
 
@@ -113,9 +113,9 @@ def test_others_cannot_open_a_round(client, session):
 def test_recount_repairs_dot_tallies(holdup):
     challenge, ideas, round_ = holdup
     member = UserFactory()
-    services.add_dot(member, challenge, round_, ideas[0])
+    dots.add_dot(member, challenge, round_, ideas[0])
     db.session.get(DotTally, (round_.id, ideas[0].id)).dots = 7
     db.session.flush()
-    assert services.recount_dots() == 1
+    assert dots.recount_dots() == 1
     db.session.expire_all()
     assert tally(round_, ideas[0]) == 1

@@ -3,16 +3,16 @@ from datetime import timedelta
 import pytest
 
 from app import clock
-from challenges import services as challenge_services
+from challenges.services import comments as challenge_comments
 from tests.factories import UserFactory
 from tests.voting.helpers import supporters, voting_idea
-from voting import services
+from voting.services import rankings, supports
 
 
 def support_at(idea, members, moment):
     clock.freeze(moment)
     for member in members:
-        services.support_idea(member, idea, idea.challenge)
+        supports.support_idea(member, idea, idea.challenge)
 
 
 def test_recent_supports_outrank_older_ones(session):
@@ -28,9 +28,9 @@ def test_recent_supports_outrank_older_ones(session):
 def test_a_support_warms_and_a_withdrawal_cools(session):
     idea, member = voting_idea(), UserFactory()
     before = idea.hot_score
-    services.support_idea(member, idea, idea.challenge)
+    supports.support_idea(member, idea, idea.challenge)
     warmer = idea.hot_score
-    services.withdraw_support(member, idea, idea.challenge)
+    supports.withdraw_support(member, idea, idea.challenge)
     assert warmer > before and idea.hot_score == pytest.approx(max(before, idea.hot_score), abs=1e-6)
     assert idea.hot_score < warmer
 
@@ -53,18 +53,18 @@ def test_the_periodic_rescore_agrees_with_the_running_score(session):
     support_at(idea, members[:3], now - timedelta(days=2))
     support_at(idea, members[3:], now - timedelta(hours=1))
     clock.freeze(now - timedelta(minutes=30))
-    services.withdraw_support(members[0], idea, idea.challenge)
+    supports.withdraw_support(members[0], idea, idea.challenge)
     running = idea.hot_score
     idea.hot_score = 0.0  # as if drifted
-    assert services.rescore_hot(now) >= 1
+    assert rankings.rescore_hot(now) >= 1
     assert idea.hot_score == pytest.approx(running, abs=1e-6)
 
 
 def test_comments_warm_an_idea(session):
     idea = voting_idea()
     before = idea.hot_score
-    challenge_services.post_comment(UserFactory(), idea, idea.challenge, "A fine idea, and cheap.",
-                                     accept_norms=True)
+    challenge_comments.post_comment(UserFactory(), idea, idea.challenge, "A fine idea, and cheap.",
+                                    accept_norms=True)
     assert idea.hot_score > before
 
 

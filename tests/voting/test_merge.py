@@ -1,19 +1,11 @@
-import pytest
 
 from app import signals
 from app.auth.models import User
 from app.extensions import db
 from tests.factories import UserFactory
 from tests.voting.helpers import supporters, voting_idea
-from voting import services
 from voting.models import Support
-
-
-@pytest.fixture(autouse=True)
-def _receivers_connected():
-    # Another suite's test clears every receiver of these signals; connecting again is a no-op otherwise.
-    signals.idea_merged.connect(services.move_supports_on_merge)
-    signals.idea_unmerged.connect(services.restore_supports_on_unmerge)
+from voting.services import supports
 
 
 def supporter_ids(idea):
@@ -38,10 +30,10 @@ def test_merge_moves_supporters_without_counting_anyone_twice(session):
     source = voting_idea(challenge=target.challenge)
     both, only_source, only_target = UserFactory(), UserFactory(), UserFactory()
     for member in (both, only_source):
-        services.support_idea(member, source, source.challenge)
+        supports.support_idea(member, source, source.challenge)
     for member in (both, only_target):
-        services.support_idea(member, target, target.challenge)
-    services.support_idea(db.session.get(User, target.author_id), source, source.challenge)  # the target's author, on the duplicate
+        supports.support_idea(member, target, target.challenge)
+    supports.support_idea(db.session.get(User, target.author_id), source, source.challenge)  # the target's author, on the duplicate
 
     moved = merge(source, target)
 
@@ -55,8 +47,8 @@ def test_unmerge_restores_both_ideas(session):
     source = voting_idea(challenge=target.challenge)
     members = supporters(3)
     for member in members:
-        services.support_idea(member, source, source.challenge)
-    services.support_idea(members[0], target, target.challenge)
+        supports.support_idea(member, source, source.challenge)
+    supports.support_idea(members[0], target, target.challenge)
     merge(source, target)
     assert target.supporter_count == 3
 
@@ -71,28 +63,30 @@ def test_a_member_who_withdrew_after_the_merge_is_not_brought_back_on_the_target
     target = voting_idea()
     source = voting_idea(challenge=target.challenge)
     member = UserFactory()
-    services.support_idea(member, source, source.challenge)
+    supports.support_idea(member, source, source.challenge)
     merge(source, target)
-    services.withdraw_support(member, target, target.challenge)
+    supports.withdraw_support(member, target, target.challenge)
     assert unmerge(source, target) == []
     assert target.supporter_count == 0 and source.supporter_count == 1
 
 
 def test_a_moderators_merge_and_unmerge_keep_counts_exact(session):
-    from moderation import services as moderation
+    from moderation.services import decisions as moderation_decisions
+    from moderation.services import items as moderation_items
 
     moderator = UserFactory(is_moderator=True)
     target = voting_idea()
     source = voting_idea(challenge=target.challenge)
     shared, only_source = UserFactory(), UserFactory()
     for member in (shared, only_source):
-        services.support_idea(member, source, source.challenge)
-    services.support_idea(shared, target, target.challenge)
+        supports.support_idea(member, source, source.challenge)
+    supports.support_idea(shared, target, target.challenge)
 
-    entry = moderation.decide(moderator, moderation.load_item("idea", source.id), "merge", target_id=target.id)
+    entry = moderation_decisions.decide(moderator, moderation_items.load_item("idea", source.id), "merge",
+                                        target_id=target.id)
 
     assert entry.after["moved_supporters"] == [only_source.id]
     assert target.supporter_count == 2 and supporter_ids(target) == {shared.id, only_source.id}
-    moderation.decide(moderator, moderation.load_item("idea", source.id), "unmerge")
+    moderation_decisions.decide(moderator, moderation_items.load_item("idea", source.id), "unmerge")
     assert target.supporter_count == 1 and source.supporter_count == 2
     assert source.status == "published"

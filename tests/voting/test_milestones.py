@@ -8,17 +8,17 @@ from app.extensions import db
 from tests.conftest import login
 from tests.factories import ChallengeFactory, UserFactory
 from tests.voting.helpers import supporters, voting_idea
-from voting import services
 from voting.models import IdeaMilestone, MilestoneEvent
+from voting.services import errors, milestones, supports
 
 
 def small_ladder(challenge):
-    services.set_ladder(challenge.owner, challenge, [(2, 10), (3, 5)])
+    milestones.set_ladder(challenge.owner, challenge, [(2, 10), (3, 5)])
 
 
 def test_default_ladder_is_lego_ideas(session):
     challenge = ChallengeFactory()
-    assert [(s.supporters, s.days) for s in services.ladder(challenge)] == [
+    assert [(s.supporters, s.days) for s in milestones.ladder(challenge)] == [
         (100, 60), (1000, 365), (5000, 182), (10000, 182)]
 
 
@@ -29,7 +29,7 @@ def test_reaching_a_rung_adds_its_days_and_is_recorded(session):
     start = clock.aware(idea.published_at)
     with signals.milestone_reached.connected_to(lambda sender, **kw: heard.append(kw)):
         for member in supporters(2):
-            services.support_idea(member, idea, idea.challenge)
+            supports.support_idea(member, idea, idea.challenge)
     row = db.session.get(IdeaMilestone, idea.id)
     assert row.reached == 1
     assert clock.aware(row.deadline_at) == start + timedelta(days=15)
@@ -43,12 +43,12 @@ def test_the_last_rung_sends_the_idea_to_review(session):
     small_ladder(idea.challenge)
     with signals.idea_status_changed.connected_to(lambda sender, **kw: changes.append(kw)):
         for member in supporters(3):
-            services.support_idea(member, idea, idea.challenge)
+            supports.support_idea(member, idea, idea.challenge)
     assert idea.status == "in_review"
     assert changes[-1]["after"] == "in_review" and changes[-1]["actor_id"] is None
     # No more supports, no more withdrawals: the count is final.
-    with pytest.raises(services.VotingError):
-        services.support_idea(UserFactory(), idea, idea.challenge)
+    with pytest.raises(errors.VotingError):
+        supports.support_idea(UserFactory(), idea, idea.challenge)
 
 
 def test_rungs_are_kept_when_supports_are_withdrawn(session):
@@ -56,8 +56,8 @@ def test_rungs_are_kept_when_supports_are_withdrawn(session):
     small_ladder(idea.challenge)
     members = supporters(2)
     for member in members:
-        services.support_idea(member, idea, idea.challenge)
-    services.withdraw_support(members[0], idea, idea.challenge)
+        supports.support_idea(member, idea, idea.challenge)
+    supports.withdraw_support(members[0], idea, idea.challenge)
     assert db.session.get(IdeaMilestone, idea.id).reached == 1 and idea.supporter_count == 1
 
 
@@ -66,36 +66,36 @@ def test_tick_expires_ideas_that_miss_their_deadline(session):
     challenge = idea.challenge
     safe = voting_idea(challenge=challenge)
     small_ladder(challenge)
-    services.support_idea(UserFactory(), idea, challenge)
+    supports.support_idea(UserFactory(), idea, challenge)
     for member in supporters(2):
-        services.support_idea(member, safe, challenge)
+        supports.support_idea(member, safe, challenge)
     clock.freeze(clock.now() + timedelta(days=11))
-    with pytest.raises(services.VotingError, match="Time ran out"):
-        services.support_idea(UserFactory(), idea, challenge)
-    expired, completed = services.tick_milestones()
+    with pytest.raises(errors.VotingError, match="Time ran out"):
+        supports.support_idea(UserFactory(), idea, challenge)
+    expired, completed = milestones.tick_milestones()
     assert expired == [idea.id] and completed == []
     assert idea.status == "expired" and safe.status == "published"
-    assert services.tick_milestones() == ([], [])  # idempotent
+    assert milestones.tick_milestones() == ([], [])  # idempotent
 
 
 def test_the_ladder_pauses_outside_voting(session):
     idea = voting_idea()
     small_ladder(idea.challenge)
-    services.support_idea(UserFactory(), idea, idea.challenge)
+    supports.support_idea(UserFactory(), idea, idea.challenge)
     idea.challenge.phase = "review"
     clock.freeze(clock.now() + timedelta(days=30))
-    assert services.tick_milestones() == ([], [])
+    assert milestones.tick_milestones() == ([], [])
     assert idea.status == "published"
 
 
 def test_the_clock_starts_when_voting_opens(session):
     challenge = ChallengeFactory(phase="submission", is_open=False, voting_at=clock.now() + timedelta(days=20))
     idea = voting_idea(challenge=challenge)
-    state = services.voting_state(UserFactory(), idea, challenge)
+    state = milestones.voting_state(UserFactory(), idea, challenge)
     assert state.progress.started is False
     clock.freeze(clock.now() + timedelta(days=20))
     challenge.phase = "voting"
-    assert services.start_ladders() == 1
+    assert milestones.start_ladders() == 1
     row = db.session.get(IdeaMilestone, idea.id)
     assert clock.aware(row.deadline_at) == clock.aware(challenge.voting_at) + timedelta(days=60)
 
@@ -108,7 +108,7 @@ def test_owner_sets_a_ladder_on_its_page(client, session):
     data = {"steps-0-supporters": "10", "steps-0-days": "30", "steps-1-supporters": "50", "steps-1-days": "90"}
     response = client.post(f"/challenges/{challenge.slug}/milestones", data=data)
     assert response.status_code == 302
-    assert [(s.supporters, s.days) for s in services.ladder(challenge)] == [(10, 30), (50, 90)]
+    assert [(s.supporters, s.days) for s in milestones.ladder(challenge)] == [(10, 30), (50, 90)]
 
 
 @pytest.mark.parametrize("data, message", [
@@ -124,7 +124,7 @@ def test_a_bad_ladder_is_explained(client, session, data, message):
     login(client, challenge.owner)
     response = client.post(f"/challenges/{challenge.slug}/milestones", data=data)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
-    assert len(services.ladder(challenge)) == 4
+    assert len(milestones.ladder(challenge)) == 4
 
 
 def test_only_the_owner_sets_the_ladder(client, session):

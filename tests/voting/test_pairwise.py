@@ -5,19 +5,20 @@ from collections import Counter
 import pytest
 
 from app.extensions import db
+from challenges.models import Idea
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.voting.helpers import hx
-from voting import services
 from voting.models import PairwiseScore
-from voting.services import VotingError
+from voting.services import pairwise
+from voting.services.errors import VotingError
 
 
 @pytest.fixture
 def contest(session):
     challenge = ChallengeFactory(phase="voting")
     ideas = [IdeaFactory(challenge=challenge, title=f"Pairwise idea number {n}") for n in range(4)]
-    round_ = services.open_pairwise_round(challenge.owner, challenge)
+    round_ = pairwise.open_pairwise_round(challenge.owner, challenge)
     return challenge, ideas, round_
 
 
@@ -30,21 +31,21 @@ def test_score_is_wins_plus_one_over_comparisons_plus_two(contest):
     challenge, ideas, round_ = contest
     a, b, c = ideas[:3]
     for member in (UserFactory(), UserFactory()):
-        services.record_pairwise_vote(member, challenge, round_, a, b, a.id)
-    services.record_pairwise_vote(UserFactory(), challenge, round_, a, c, None)
-    services.record_pairwise_vote(UserFactory(), challenge, round_, c, a, c.id)
+        pairwise.record_pairwise_vote(member, challenge, round_, a, b, a.id)
+    pairwise.record_pairwise_vote(UserFactory(), challenge, round_, a, c, None)
+    pairwise.record_pairwise_vote(UserFactory(), challenge, round_, c, a, c.id)
     assert (score(round_, a).wins, score(round_, a).losses, score(round_, a).appearances) == (2, 1, 4)
     assert score(round_, a).score == pytest.approx(3 / 5)
     assert score(round_, b).score == pytest.approx(1 / 4)
     assert score(round_, c).score == pytest.approx(2 / 3)
-    assert [idea.id for idea, _ in services.pairwise_ranking(round_)][:3] == [c.id, a.id, ideas[3].id]
+    assert [idea.id for idea, _ in pairwise.pairwise_ranking(round_)][:3] == [c.id, a.id, ideas[3].id]
 
 
 def test_a_pair_is_answered_once_either_way_round(contest):
     challenge, ideas, round_ = contest
     member = UserFactory()
-    assert services.record_pairwise_vote(member, challenge, round_, ideas[0], ideas[1], ideas[0].id)
-    assert not services.record_pairwise_vote(member, challenge, round_, ideas[1], ideas[0], ideas[1].id)
+    assert pairwise.record_pairwise_vote(member, challenge, round_, ideas[0], ideas[1], ideas[0].id)
+    assert not pairwise.record_pairwise_vote(member, challenge, round_, ideas[1], ideas[0], ideas[1].id)
     assert score(round_, ideas[1]).losses == 1 and score(round_, ideas[1]).wins == 0
 
 
@@ -52,45 +53,45 @@ def test_members_run_out_of_pairs_and_never_judge_their_own(contest):
     challenge, ideas, round_ = contest
     member = UserFactory()
     own = IdeaFactory(challenge=challenge, author=member, title="My own idea in the running")
-    services._add_pairwise_ideas(round_, services.Idea.id == own.id)
+    pairwise.add_pairwise_ideas(round_, Idea.id == own.id)
     seen = set()
-    while (pair := services.next_pair(member, round_)) is not None:
+    while (pair := pairwise.next_pair(member, round_)) is not None:
         assert own.id not in pair
         seen.add(frozenset(pair))
-        left, right = (db.session.get(services.Idea, i) for i in pair)
-        services.record_pairwise_vote(member, challenge, round_, left, right, left.id)
+        left, right = (db.session.get(Idea, i) for i in pair)
+        pairwise.record_pairwise_vote(member, challenge, round_, left, right, left.id)
     assert len(seen) == 6  # every pair of the four others, once
     with pytest.raises(PermissionError):
-        services.record_pairwise_vote(member, challenge, round_, own, ideas[0], own.id)
+        pairwise.record_pairwise_vote(member, challenge, round_, own, ideas[0], own.id)
 
 
 def test_new_ideas_are_shown_more_often_until_they_catch_up(contest):
     challenge, ideas, round_ = contest
     db.session.query(PairwiseScore).filter_by(round_id=round_.id).update({"appearances": 40})
     newcomer = IdeaFactory(challenge=challenge, title="A late idea that must catch up", status="pending")
-    from challenges.services import set_idea_status
+    from challenges.services.ideas import set_idea_status
 
     set_idea_status(newcomer, "published")  # joins the open round with no appearances
     rng = random.Random(7)
     member = UserFactory()
-    shown = Counter(i for _ in range(400) for i in services.next_pair(member, round_, rng))
+    shown = Counter(i for _ in range(400) for i in pairwise.next_pair(member, round_, rng))
     assert shown[newcomer.id] > 3 * max(shown[i.id] for i in ideas) / 2
 
 
 def test_closed_rounds_take_no_answers(contest):
     challenge, ideas, round_ = contest
-    services.close_pairwise_round(challenge.owner, challenge, round_)
+    pairwise.close_pairwise_round(challenge.owner, challenge, round_)
     with pytest.raises(VotingError, match="closed"):
-        services.record_pairwise_vote(UserFactory(), challenge, round_, ideas[0], ideas[1], None)
+        pairwise.record_pairwise_vote(UserFactory(), challenge, round_, ideas[0], ideas[1], None)
 
 
 def test_opening_needs_two_ideas_and_the_owner(session):
     challenge = ChallengeFactory()
     IdeaFactory(challenge=challenge)
     with pytest.raises(VotingError, match="at least two"):
-        services.open_pairwise_round(challenge.owner, challenge)
+        pairwise.open_pairwise_round(challenge.owner, challenge)
     with pytest.raises(PermissionError):
-        services.open_pairwise_round(UserFactory(), challenge)
+        pairwise.open_pairwise_round(UserFactory(), challenge)
 
 
 def test_voting_over_http_swaps_in_the_next_pair(client, contest):
@@ -124,14 +125,14 @@ def test_a_forged_pair_is_refused_with_a_message(client, contest):
 
 def test_ranking_page_in_a_fixed_number_of_queries(client, contest, count_queries):
     challenge, ideas, round_ = contest
-    services.record_pairwise_vote(UserFactory(), challenge, round_, ideas[2], ideas[0], ideas[2].id)
+    pairwise.record_pairwise_vote(UserFactory(), challenge, round_, ideas[2], ideas[0], ideas[2].id)
     with count_queries as counted:
         html = client.get(f"/challenges/{challenge.slug}/pairwise/ranking").get_data(as_text=True)
     few = counted.count
     assert html.index(ideas[2].title) < html.index(ideas[1].title) < html.index(ideas[0].title)
     for n in range(15):
         idea = IdeaFactory(challenge=challenge, title=f"More pairwise ideas {n}")
-        services._add_pairwise_ideas(round_, services.Idea.id == idea.id)
+        pairwise.add_pairwise_ideas(round_, Idea.id == idea.id)
     with count_queries as counted:
         client.get(f"/challenges/{challenge.slug}/pairwise/ranking")
     assert counted.count == few
@@ -143,7 +144,7 @@ def test_owner_opens_a_round_over_http(client, session):
     login(client, challenge.owner)
     response = client.post(f"/challenges/{challenge.slug}/pairwise/open", follow_redirects=True)
     assert "The pairwise round is open" in response.get_data(as_text=True)
-    assert services.current_pairwise_round(challenge).is_open
+    assert pairwise.current_pairwise_round(challenge).is_open
 
 
 def test_challenge_tools_hook_links_the_voting_pages(app, session):

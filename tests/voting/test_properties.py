@@ -8,8 +8,8 @@ from app import clock
 from app.extensions import db
 from tests.factories import ChallengeFactory, UserFactory
 from tests.voting.helpers import voting_idea
-from voting import services
 from voting.models import IdeaMilestone, Support
+from voting.services import errors, milestones, supports
 
 LADDER = [(2, 3), (3, 4)]  # 2 supporters within 3 days, then 3 within 4 more
 MEMBERS, IDEAS = 4, 2
@@ -64,7 +64,7 @@ def test_supports_and_milestones_follow_the_model(session, program):
     clock.freeze(start)
     members = [UserFactory() for _ in range(MEMBERS)]
     challenge = ChallengeFactory(is_open=True, voting_at=None, submission_at=start - timedelta(days=1))
-    services.set_ladder(challenge.owner, challenge, LADDER)
+    milestones.set_ladder(challenge.owner, challenge, LADDER)
     # Member 0 wrote idea 0: they can never support it.
     ideas = [voting_idea(challenge=challenge, author=members[0], published_at=start),
              voting_idea(challenge=challenge, published_at=start)]
@@ -75,20 +75,20 @@ def test_supports_and_milestones_follow_the_model(session, program):
             clock.freeze(start + timedelta(days=model.day))
         elif action == "tick":
             model.tick()
-            services.start_ladders()
-            services.tick_milestones()
+            milestones.start_ladders()
+            milestones.tick_milestones()
         elif action == "support":
             expected = model.support(a, b)
             try:
-                done = services.support_idea(members[a], ideas[b], challenge)
-            except services.VotingError:
+                done = supports.support_idea(members[a], ideas[b], challenge)
+            except errors.VotingError:
                 done = False
             assert done == expected, (action, a, b, model.day)
         else:
             expected = model.withdraw(a, b)
             try:
-                done = services.withdraw_support(members[a], ideas[b], challenge)
-            except services.VotingError:
+                done = supports.withdraw_support(members[a], ideas[b], challenge)
+            except errors.VotingError:
                 done = False
             assert done == expected, (action, a, b)
     for i, idea in enumerate(ideas):

@@ -9,9 +9,9 @@ from challenges.models import Idea
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.voting.helpers import hx, voting_idea
-from voting import services
 from voting.models import Support
-from voting.services import VotingError
+from voting.services import supports
+from voting.services.errors import VotingError
 
 
 def rows(idea):
@@ -20,25 +20,25 @@ def rows(idea):
 
 def test_support_counts_once_and_withdraw_takes_it_back(session):
     idea, member = voting_idea(), UserFactory()
-    assert services.support_idea(member, idea, idea.challenge) is True
-    assert services.support_idea(member, idea, idea.challenge) is False
+    assert supports.support_idea(member, idea, idea.challenge) is True
+    assert supports.support_idea(member, idea, idea.challenge) is False
     assert idea.supporter_count == 1 and rows(idea) == 1
-    assert services.withdraw_support(member, idea, idea.challenge) is True
-    assert services.withdraw_support(member, idea, idea.challenge) is False
+    assert supports.withdraw_support(member, idea, idea.challenge) is True
+    assert supports.withdraw_support(member, idea, idea.challenge) is False
     assert idea.supporter_count == 0 and rows(idea) == 0
 
 
 def test_the_count_is_stored_in_the_same_transaction(session):
     idea = voting_idea()
     for member in (UserFactory(), UserFactory()):
-        services.support_idea(member, idea, idea.challenge)
+        supports.support_idea(member, idea, idea.challenge)
     db.session.expire_all()
     assert db.session.get(Idea, idea.id).supporter_count == 2
 
 
 def test_the_database_refuses_a_second_support_row(session):
     idea, member = voting_idea(), UserFactory()
-    services.support_idea(member, idea, idea.challenge)
+    supports.support_idea(member, idea, idea.challenge)
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), db.session.begin_nested():
@@ -49,14 +49,14 @@ def test_the_database_refuses_a_second_support_row(session):
 def test_no_support_on_ones_own_idea(session):
     idea = voting_idea()
     with pytest.raises(VotingError, match="your own idea"):
-        services.support_idea(idea.author, idea, idea.challenge)
+        supports.support_idea(idea.author, idea, idea.challenge)
 
 
 @pytest.mark.parametrize("status", ["pending", "hidden", "expired", "in_review", "merged"])
 def test_only_gathering_ideas_take_supports(session, status):
     idea, moderator = voting_idea(status=status), UserFactory(is_moderator=True)
     with pytest.raises(VotingError, match="gathering support"):
-        services.support_idea(moderator, idea, idea.challenge)
+        supports.support_idea(moderator, idea, idea.challenge)
 
 
 @pytest.mark.parametrize("phase, is_open, allowed", [
@@ -67,36 +67,36 @@ def test_supports_only_in_a_phase_that_takes_votes(session, phase, is_open, allo
     idea = voting_idea(challenge=ChallengeFactory(phase=phase, is_open=is_open))
     member = UserFactory()
     if allowed:
-        assert services.support_idea(member, idea, idea.challenge)
+        assert supports.support_idea(member, idea, idea.challenge)
     else:
         with pytest.raises(VotingError, match="Voting is closed"):
-            services.support_idea(member, idea, idea.challenge)
+            supports.support_idea(member, idea, idea.challenge)
 
 
 def test_suspended_members_cannot_support(session):
     idea = voting_idea()
     member = UserFactory(suspended_until=clock.now() + timedelta(days=2))
     with pytest.raises(PermissionError):
-        services.support_idea(member, idea, idea.challenge)
+        supports.support_idea(member, idea, idea.challenge)
 
 
 def test_withdraw_only_while_gathering(session):
     idea, member = voting_idea(), UserFactory()
-    services.support_idea(member, idea, idea.challenge)
+    supports.support_idea(member, idea, idea.challenge)
     idea.challenge.phase = "review"
     with pytest.raises(VotingError, match="Voting is closed"):
-        services.withdraw_support(member, idea, idea.challenge)
+        supports.withdraw_support(member, idea, idea.challenge)
     assert idea.supporter_count == 1
 
 
 def test_supported_ids_is_one_query_and_only_the_members(session, count_queries):
     ideas = [voting_idea() for _ in range(5)]
     member, other = UserFactory(), UserFactory()
-    services.support_idea(member, ideas[1], ideas[1].challenge)
-    services.support_idea(member, ideas[3], ideas[3].challenge)
-    services.support_idea(other, ideas[0], ideas[0].challenge)
+    supports.support_idea(member, ideas[1], ideas[1].challenge)
+    supports.support_idea(member, ideas[3], ideas[3].challenge)
+    supports.support_idea(other, ideas[0], ideas[0].challenge)
     with count_queries as counted:
-        found = services.supported_ids(member, [i.id for i in ideas])
+        found = supports.supported_ids(member, [i.id for i in ideas])
     assert found == {ideas[1].id, ideas[3].id} and counted.count == 1
 
 
@@ -192,7 +192,7 @@ def test_list_shows_what_the_viewer_supports(client, session):
     challenge = ChallengeFactory(is_open=True, voting_at=None)
     liked, other = IdeaFactory(challenge=challenge), IdeaFactory(challenge=challenge)
     member = UserFactory()
-    services.support_idea(member, liked, challenge)
+    supports.support_idea(member, liked, challenge)
     login(client, member)
     html = client.get(f"/challenges/{challenge.slug}").get_data(as_text=True)
     liked_box = html.split(f'id="support-card-{liked.id}"')[1].split("</div>")[0]

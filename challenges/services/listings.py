@@ -1,0 +1,233 @@
+"""Reading: idea and challenge lists with their sorts and pages, single lookups, and the small lists pages show."""
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import literal, select, union_all
+from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app import permissions
+from app.extensions import db
+from app.tags import Tag
+from challenges.models import FORMATS, IDEA_PUBLIC, PHASES, Challenge, Idea, IdeaRevision, idea_tags
+from challenges.services.ideas import RANDOM_KEY_SPACE
+
+IDEA_SORTS = {"hot": "Hot", "top": "Most supported", "newest": "Newest", "random": "Random"}
+IDEAS_PER_PAGE = 20
+MAX_PAGE = 5_000
+CHALLENGES_PER_PAGE = 12
+CHALLENGE_SORTS = {"newest": "Newest", "active": "Most ideas", "closing": "Closing soon"}
+
+
+@dataclass
+class IdeaPage:
+    ideas: list
+    sort: str
+    page: int = 1
+    has_next: bool = False
+    has_prev: bool = False
+    total: int | None = None
+    next_cursor: dict = field(default_factory=dict)
+
+    @property
+    def pages(self):
+        return max(1, math.ceil((self.total or 0) / IDEAS_PER_PAGE))
+
+
+def default_sort(challenge):
+    # Fair exposure while ideas come in; the crowd's choice afterwards.
+    return "random" if challenge.phase == "submission" else "hot"
+
+
+def _idea_conditions(challenge_id, status, tag):
+    from app.tags import Tag
+    from challenges.models import idea_tags
+
+    conditions = [Idea.challenge_id == challenge_id,
+                  Idea.status == status if status else Idea.is_public.is_(True)]
+    if tag:
+        conditions.append(Idea.id.in_(
+            select(idea_tags.c.idea_id).join(Tag, Tag.id == idea_tags.c.tag_id).where(Tag.name == tag)
+        ))
+    return conditions
+
+
+_LIST_DEFERRED = (Idea.description, Idea.description_html, Idea.feedback, Idea.feedback_html)
+_card_options = {}
+
+
+def _load_ideas_by_id(ids, with_feedback=False):
+    """Cards for these ideas, in this order: one query, plus one for their tags.
+
+    The tags come from a plain join set on each idea, and the loader options
+    are built once: selectinload's machinery and fresh options cost a third
+    of the list page's time (issue 13)."""
+    if not ids:
+        return []
+    options = _card_options.get(with_feedback)
+    if options is None:
+        deferred = _LIST_DEFERRED[:2] if with_feedback else _LIST_DEFERRED
+        options = _card_options[with_feedback] = (*(defer(column) for column in deferred), joinedload(Idea.author))
+    by_id = {idea.id: idea for idea in db.session.scalars(select(Idea).options(*options).where(Idea.id.in_(ids)))}
+    tags = {idea_id: [] for idea_id in by_id}
+    for idea_id, tag in db.session.execute(
+            select(idea_tags.c.idea_id, Tag).join(Tag, Tag.id == idea_tags.c.tag_id)
+            .where(idea_tags.c.idea_id.in_(ids)).order_by(Tag.name)):
+        tags[idea_id].append(tag)
+    for idea_id, idea in by_id.items():
+        if "tags" not in idea.__dict__:  # never over tags this session already holds
+            set_committed_value(idea, "tags", tags[idea_id])
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0, after=None, lap=0,
+               with_feedback=False):
+    """One page of a challenge's ideas, in a fixed number of queries.
+
+    Random order walks the stored random keys from the visitor's seed to the
+    end, then from the start up to the seed (cursor paging)."""
+    if status and not (status in IDEA_PUBLIC or permissions.can_moderate(viewer, challenge.id)):
+        status = None
+    conditions = _idea_conditions(challenge.id, status, tag)
+    size = IDEAS_PER_PAGE
+    if sort == "random":
+        return _random_page(conditions, seed, after, lap, size)
+    order = {
+        "hot": (Idea.hot_score.desc(), Idea.id.desc()),
+        "top": (Idea.supporter_count.desc(), Idea.id.desc()),
+        "newest": (Idea.published_at.desc(), Idea.id.desc()),
+    }[sort]
+    page = min(max(1, page), MAX_PAGE)
+    ids = list(db.session.scalars(
+        select(Idea.id).where(*conditions).order_by(*order).limit(size + 1).offset((page - 1) * size)))
+    rows = _load_ideas_by_id(ids[:size], with_feedback)
+    total = challenge.idea_count if not status and not tag else None
+    return IdeaPage(rows, sort, page, has_next=len(ids) > size, has_prev=page > 1, total=total)
+
+
+def _random_page(conditions, seed, after, lap, size):
+    # Both segments of the walk in one query: keys from the cursor (or seed)
+    # up, then keys from the bottom up to the seed.
+    seed = min(max(0, seed), RANDOM_KEY_SPACE)
+    after = None if after is None else min(max(-1, after), RANDOM_KEY_SPACE)
+    first_from = seed if after is None else after + 1
+    second_after = after if lap == 1 and after is not None else -1
+    segments = []
+    if lap == 0:
+        segments.append(select(Idea.id, Idea.random_key, literal(0).label("lap")).where(
+            *conditions, Idea.random_key >= first_from).order_by(Idea.random_key).limit(size + 1).subquery())
+    segments.append(select(Idea.id, Idea.random_key, literal(1).label("lap")).where(
+        *conditions, Idea.random_key > second_after, Idea.random_key < seed
+    ).order_by(Idea.random_key).limit(size + 1).subquery())
+    keys = sorted(db.session.execute(union_all(*(select(s) for s in segments))).all(),
+                  key=lambda row: (row.lap, row.random_key))[:size + 1]
+    has_next = len(keys) > size
+    keys = keys[:size]
+    rows = _load_ideas_by_id([k.id for k in keys])
+    cursor = {"after": keys[-1].random_key, "lap": keys[-1].lap} if has_next else {}
+    return IdeaPage(rows, "random", has_next=has_next, has_prev=after is not None, next_cursor=cursor)
+
+
+def list_challenges(viewer, *, phase=None, tag=None, format=None, sort="newest", page=1):
+    from app.tags import Tag
+    from challenges.models import challenge_tags
+
+    query = (
+        select(Challenge)
+        .options(selectinload(Challenge.tags))
+        .where(permissions.visible_challenges_clause(viewer))
+    )
+    if phase in PHASES:
+        query = query.where(Challenge.phase == phase)
+    if format in FORMATS:
+        query = query.where(Challenge.format == format)
+    if tag:
+        query = query.where(Challenge.id.in_(
+            select(challenge_tags.c.challenge_id).join(Tag, Tag.id == challenge_tags.c.tag_id).where(Tag.name == tag)
+        ))
+    order = {
+        "newest": (Challenge.published_at.desc().nulls_first(), Challenge.id.desc()),
+        "active": (Challenge.idea_count.desc(), Challenge.id.desc()),
+        "closing": (Challenge.review_at.asc(), Challenge.id.asc()),
+    }.get(sort, (Challenge.published_at.desc(), Challenge.id.desc()))
+    return db.paginate(query.order_by(*order), page=page, per_page=CHALLENGES_PER_PAGE, error_out=False)
+
+
+def get_challenge(slug):
+    return db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+
+
+def get_idea(idea_id):
+    """The idea with its author, challenge, tags and builds-on parent, in one query."""
+    return db.session.scalar(
+        select(Idea)
+        .options(
+            joinedload(Idea.author),
+            joinedload(Idea.challenge),
+            joinedload(Idea.builds_on).joinedload(Idea.author),
+            selectinload(Idea.tags),
+        )
+        .where(Idea.id == idea_id)
+    )
+
+
+def ideas_building_on(idea):
+    return list(db.session.scalars(
+        select(Idea).options(joinedload(Idea.author))
+        .where(Idea.builds_on_id == idea.id, Idea.is_public.is_(True))
+        .order_by(Idea.published_at)
+    ))
+
+
+def idea_history(idea):
+    return list(db.session.scalars(
+        select(IdeaRevision).options(joinedload(IdeaRevision.editor))
+        .where(IdeaRevision.idea_id == idea.id).order_by(IdeaRevision.created_at.desc(), IdeaRevision.id.desc())
+    ))
+
+
+def ideas_by_author(viewer, author, limit=20):
+    """The author's ideas the viewer may see: public ones, plus all their own."""
+    from challenges.models import Challenge as C
+
+    query = select(Idea).options(joinedload(Idea.challenge)).join(C, C.id == Idea.challenge_id).where(
+        Idea.author_id == author.id
+    )
+    if not (permissions._member(viewer) and viewer.id == author.id):
+        query = query.where(permissions.public_ideas_clause())
+    return list(db.session.scalars(query.order_by(Idea.created_at.desc()).limit(limit)))
+
+
+def momentum_ideas(limit=6):
+    """Public ideas with the most recent activity, for the home page."""
+    from challenges.models import Challenge as C
+
+    return list(db.session.scalars(
+        select(Idea).options(joinedload(Idea.author), joinedload(Idea.challenge))
+        .join(C, C.id == Idea.challenge_id)
+        .where(permissions.public_ideas_clause(), Idea.status == "published")
+        .order_by(Idea.hot_score.desc()).limit(limit)
+    ))
+
+
+def open_challenges(limit=6):
+    return list(db.session.scalars(
+        select(Challenge).where(Challenge.phase.in_(("submission", "voting")))
+        .order_by(Challenge.published_at.desc()).limit(limit)
+    ))
+
+
+def result_ideas(challenge):
+    return list(db.session.scalars(
+        select(Idea).options(joinedload(Idea.author))
+        .where(Idea.challenge_id == challenge.id, Idea.status.in_(("selected", "shortlisted", "not_selected")))
+        .order_by(Idea.status.desc(), Idea.supporter_count.desc(), Idea.id)
+    ))
+
+
+def builds_on_choices(challenge, exclude_id=None, limit=200):
+    return list(db.session.execute(
+        select(Idea.id, Idea.title)
+        .where(Idea.challenge_id == challenge.id, Idea.is_public.is_(True), Idea.id != (exclude_id or 0))
+        .order_by(Idea.supporter_count.desc(), Idea.id.desc()).limit(limit)
+    ))

@@ -1,0 +1,69 @@
+"""Before a contribution is saved: community norms, pre-moderation, and asking the screening receivers."""
+import re
+
+from sqlalchemy import func, select
+
+from app import permissions, signals
+from app.extensions import db, insert_if_absent
+from challenges.models import Comment, Idea, NormsAcceptance
+from challenges.services.errors import NormsNotAccepted, require
+
+TRUSTED_AFTER = 3  # published contributions before a member skips pre-moderation
+
+
+def has_accepted_norms(user, challenge):
+    if not permissions._member(user):
+        return False
+    return db.session.get(NormsAcceptance, (user.id, challenge.id)) is not None
+
+
+def accept_norms(user, challenge):
+    require(permissions.active_member(user), "Log in to take part.")
+    insert_if_absent(NormsAcceptance, user_id=user.id, challenge_id=challenge.id)
+
+
+def check_norms(user, challenge, accept):
+    if accept:
+        accept_norms(user, challenge)
+    elif not has_accepted_norms(user, challenge):
+        raise NormsNotAccepted("Read and accept this challenge's norms before your first contribution.",
+                               "accept_norms")
+
+
+def published_contributions(user):
+    ideas = select(func.count()).select_from(Idea).where(Idea.author_id == user.id, Idea.is_public.is_(True))
+    comments = select(func.count()).select_from(Comment).where(
+        Comment.author_id == user.id, Comment.status == "published"
+    )
+    return db.session.scalar(ideas) + db.session.scalar(comments)
+
+
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def screen_contribution(user, challenge, kind, text, edit=False, paced=False):
+    """Ask the screening receivers (moderation) about a contribution.
+
+    Returns (hold, flags): hold is True when it must wait for a moderator;
+    flags are reasons to publish it flagged. A receiver raising
+    ChallengeError refuses the contribution outright.
+    """
+    hold, flags = (False if edit else needs_premoderation(user, challenge)), []
+    answers = signals.contribution_screening.send(
+        user, user=user, challenge_id=challenge.id, kind=kind, text=text, link_count=len(_LINK.findall(text)),
+        edit=edit, paced=paced,
+    )
+    for _receiver, answer in answers:
+        if answer == "pending":
+            hold = True
+        elif isinstance(answer, tuple) and answer[0] == "flag":
+            flags.append(answer[1])
+    return hold, flags
+
+
+def needs_premoderation(user, challenge):
+    if challenge.moderation_policy == "post" or permissions.is_site_moderator(user):
+        return False
+    if challenge.moderation_policy == "pre_all":
+        return True
+    return published_contributions(user) < TRUSTED_AFTER

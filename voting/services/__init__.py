@@ -1,0 +1,1 @@
+"""Voting services, one module per concern; import each name from the module that owns it."""
