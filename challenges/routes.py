@@ -360,7 +360,6 @@ def _builds_on_choices(form, challenge, exclude_id=None):
 def new_idea(slug):
     challenge = _visible_challenge(slug)
     form = IdeaForm()
-    _builds_on_choices(form, challenge)
     if request.method == "GET" and request.args.get("builds_on", type=int_arg):
         form.builds_on.data = request.args.get("builds_on", type=int_arg)
     accepted = screening.has_accepted_norms(current_user, challenge)
@@ -374,12 +373,15 @@ def new_idea(slug):
         except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
+            idea_id, pending = idea.id, idea.status == "pending"  # read before the commit expires them
             db.session.commit()
-            if idea.status == "pending":
+            if pending:
                 flash("Thank you! Your idea waits for a moderator; you will see it here meanwhile.", "success")
             else:
                 flash("Your idea is published. Share it to gather supporters!", "success")
-            return redirect(url_for("challenges.idea", idea_id=idea.id))
+            return redirect(url_for("challenges.idea", idea_id=idea_id))
+    # The choices only show in the form: builds_on is checked by the service (validate_choice=False).
+    _builds_on_choices(form, challenge)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("challenges/idea_form.html", form=form, challenge=challenge, idea=None,
                            accepted_norms=accepted, problem=challenge_phases.submission_problem(challenge)), status
@@ -472,7 +474,12 @@ def post_comment(idea_id):
         except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
-            db.session.commit()
+            # What was just written is what the answer shows: nothing is read again after the commit (issue 13).
+            db.session().expire_on_commit = False
+            try:
+                db.session.commit()
+            finally:
+                db.session().expire_on_commit = True
     if htmx and htmx.target and htmx.target.startswith("comment-form"):
         # The form is replaced: empty after success (the new comment is added
         # out of band), or with the errors beside the field.
@@ -483,10 +490,10 @@ def post_comment(idea_id):
         )), 200 if comment else 422
     if comment is None:
         flash(" ".join(e for errors in list(form.errors.values()) + [form.form_errors] for e in errors), "error")
-        return redirect(url_for("challenges.idea", idea_id=idea.id) + "#comments")
+        return redirect(url_for("challenges.idea", idea_id=idea_id) + "#comments")
     if comment.status == "pending":
         flash("Your comment waits for a moderator.", "info")
-    return redirect(url_for("challenges.idea", idea_id=idea.id) + f"#comment-{comment.id}")
+    return redirect(url_for("challenges.idea", idea_id=idea_id) + f"#comment-{comment.id}")
 
 
 def _own_comment(comment_id):

@@ -38,8 +38,10 @@ def check_trust_limits(user, kind, link_count, field_name, edit=False, paced=Fal
         return  # pace limits guard the site against floods of new posts; scripts and demo seeding may skip them
     interval = timedelta(seconds=current_app.config.get("NEW_MEMBER_PACE_SECONDS", NEW_MEMBER_INTERVAL.seconds))
     now = clock.now()
-    last_idea = db.session.scalar(select(func.max(Idea.created_at)).where(Idea.author_id == user.id))
-    last_comment = db.session.scalar(select(func.max(Comment.created_at)).where(Comment.author_id == user.id))
+    last_idea, last_comment = db.session.execute(select(
+        select(func.max(Idea.created_at)).where(Idea.author_id == user.id).scalar_subquery(),
+        select(func.max(Comment.created_at)).where(Comment.author_id == user.id).scalar_subquery(),
+    )).one()
     latest = max((clock.aware(m) for m in (last_idea, last_comment) if m), default=None)
     if latest and now - latest < interval:
         wait = int((interval - (now - latest)).total_seconds()) + 1
