@@ -41,6 +41,8 @@ class Config:
     SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
     # A new member posts at most once per this many seconds (0: no limit).
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
+    # Brotli/gzip by Flask-Compress; "0" leaves compression to a reverse proxy (issue 13).
+    COMPRESS_RESPONSES = _env("COMPRESS_RESPONSES", "1") != "0"
     LOGIN_FAILURES_PER_MINUTE = 10
     REGISTRATIONS_PER_HOUR = 20
 

@@ -111,8 +111,16 @@ def run_job(name, *ids):
             db.session.remove()
 
 
+_redis_clients = {}
+
+
 def redis_connection():
-    return Redis.from_url(current_app.config["REDIS_URL"])
+    """One client (and its connection pool) per URL and process: a new one per job cost a TCP connect (issue 13)."""
+    url = current_app.config["REDIS_URL"]
+    client = _redis_clients.get(url)
+    if client is None:
+        client = _redis_clients[url] = Redis.from_url(url)
+    return client
 
 
 def queue_names():
