@@ -138,17 +138,26 @@ class BoundedInt(IntegerConverter):
 
 
 def configure_templates(app):
-    from app import permissions
+    from app import fragments, permissions
+    from moderation.fragments import FRAGMENTS as moderation_fragments
+    from search.fragments import FRAGMENTS as search_fragments
+    from voting.fragments import FRAGMENTS as voting_fragments
 
     app.jinja_env.globals["permissions"] = permissions
+    app.jinja_env.globals["slot"] = fragments.slot
+    # What each feature shows on the pages of the features below it.
+    for contributed in (voting_fragments, moderation_fragments, search_fragments):
+        fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
 
 def configure_errors(app):
+    from app import routing
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
+    routing.configure(app)
 
 
 def configure_cli(app):

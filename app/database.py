@@ -37,6 +37,16 @@ def writing():
         _declared.reset(token)
 
 
+@contextmanager
+def reading():
+    """Transactions begun inside this block only read (a plain deferred BEGIN on SQLite)."""
+    token = _declared.set(False)
+    try:
+        yield
+    finally:
+        _declared.reset(token)
+
+
 def may_write():
     declared = _declared.get()
     if declared is not None:

@@ -14,7 +14,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.database import writing
+from app.database import reading, writing
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -81,11 +81,18 @@ def resolve(name):
     return target
 
 
+def reads_only(function):
+    """Mark a job that only reads the database (and writes elsewhere, such as the search
+    index), so it never holds SQLite's write lock while it works."""
+    function.kindling_reads_only = True
+    return function
+
+
 def _run(function, ids):
-    # A job writes: it starts a transaction of its own that may (BEGIN IMMEDIATE
-    # on SQLite), even when it runs in-process after a read-only request.
+    # A job starts a transaction of its own, which may write (BEGIN IMMEDIATE on
+    # SQLite) unless the job only reads, even when it runs in-process after a GET.
     db.session.commit()
-    with writing():
+    with reading() if getattr(function, "kindling_reads_only", False) else writing():
         try:
             function(*ids)
             db.session.commit()

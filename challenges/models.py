@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
@@ -122,6 +123,23 @@ class Challenge(db.Model):
     @property
     def phase_label(self):
         return PHASE_LABELS[self.phase]
+
+    # When a challenge takes ideas and votes: one rule, readable on a row and usable in SQL.
+    @hybrid_method
+    def takes_ideas(self, now):
+        return self.phase == "submission" and clock.aware(self.submission_at) <= now
+
+    @takes_ideas.expression
+    def takes_ideas(cls, now):
+        return (cls.phase == "submission") & (cls.submission_at <= now)
+
+    @hybrid_method
+    def takes_votes(self, now):
+        return self.phase == "voting" or (self.is_open and self.takes_ideas(now))
+
+    @takes_votes.expression
+    def takes_votes(cls, now):
+        return (cls.phase == "voting") | (cls.is_open & cls.takes_ideas(now))
 
     def __repr__(self):
         return f"<Challenge {self.slug} {self.phase}>"

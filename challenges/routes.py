@@ -1,26 +1,16 @@
 """Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
 import hashlib
 import random
-from functools import wraps
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app import clock, permissions
 from app.extensions import db, htmx
 from app.forms import int_arg
+from app.routing import vary_on_htmx
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
+from challenges.loading import visible_challenge, visible_idea
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
 from challenges.services import challenges as challenge_phases
 from challenges.services import comments, follows, listings, screening
@@ -29,41 +19,6 @@ from challenges.services import ideas as challenge_ideas
 
 bp = Blueprint("challenges", __name__)
 VISITOR_SEED_SECONDS = 600
-
-
-def _with_vary(response):
-    response = make_response(response)
-    response.vary.add("HX-Request")
-    return response
-
-
-def _visible_challenge(slug):
-    """The challenge, or 404 — a draft does not exist for those who may not see it."""
-    challenge = listings.get_challenge(slug)
-    if challenge is None or not permissions.can_view_challenge(current_user, challenge):
-        abort(404)
-    return challenge
-
-
-def _visible_idea(idea_id, idea=None):
-    idea = idea or listings.get_idea(idea_id)
-    if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
-        abort(404)
-    return idea
-
-
-def _forbidden_as_403(view):
-    """A service's PermissionError is the user's 403, never a 500."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
-
-    return wrapper
 
 
 def _form_error(form, error):
@@ -121,8 +76,8 @@ def index():
     page = listings.list_challenges(current_user, page=request.args.get("page", 1, type=int_arg), **filters)
     context = dict(page=page, filters=filters, phases=PHASE_LABELS, formats=FORMATS, sorts=listings.CHALLENGE_SORTS)
     if htmx and htmx.target == "challenge-list":
-        return _with_vary(render_template("challenges/_challenge_list.html", **context))
-    return _with_vary(render_template("challenges/index.html", **context))
+        return vary_on_htmx(render_template("challenges/_challenge_list.html", **context))
+    return vary_on_htmx(render_template("challenges/index.html", **context))
 
 
 def _schedule(form):
@@ -151,7 +106,6 @@ def _challenge_fields(form):
 
 @bp.route("/challenges/new", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def new():
     form = ChallengeForm()
     if request.method == "GET":
@@ -176,9 +130,8 @@ def new():
 
 @bp.route("/challenges/<slug>/edit", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def edit(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
     form = ChallengeForm(obj=challenge if request.method == "GET" else None)
@@ -201,9 +154,8 @@ def edit(slug):
 
 @bp.post("/challenges/<slug>/publish")
 @login_required
-@_forbidden_as_403
 def publish(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if EmptyForm().validate_on_submit():
         try:
             challenge_phases.publish_challenge(current_user, challenge)
@@ -217,9 +169,8 @@ def publish(slug):
 
 @bp.post("/challenges/<slug>/phase")
 @login_required
-@_forbidden_as_403
 def move_phase(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     form = PhaseForm()
     if form.validate_on_submit():
         try:
@@ -234,9 +185,8 @@ def move_phase(slug):
 
 @bp.post("/challenges/<slug>/follow")
 @login_required
-@_forbidden_as_403
 def follow_challenge(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     return _set_following(challenge, "challenge-follow", "challenges/_follow_challenge.html",
                           url_for("challenges.show", slug=slug), challenge=challenge)
 
@@ -246,15 +196,14 @@ def _set_following(target, fragment_id, template, back, **context):
     follows.set_following(current_user, target, following)
     db.session.commit()
     if htmx and htmx.target == fragment_id:
-        return _with_vary(render_template(template, following=following, **context))
+        return vary_on_htmx(render_template(template, following=following, **context))
     return redirect(back)
 
 
 @bp.post("/challenges/<slug>/norms")
 @login_required
-@_forbidden_as_403
 def accept_norms(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if EmptyForm().validate_on_submit():
         screening.accept_norms(current_user, challenge)
         db.session.commit()
@@ -285,7 +234,7 @@ def _idea_list_args(challenge):
 
 @bp.get("/challenges/<slug>")
 def show(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     url_seed, args = _idea_list_args(challenge)
     page = listings.list_ideas(current_user, challenge, **args)
     context = dict(
@@ -293,13 +242,13 @@ def show(slug):
         statuses={s: IDEA_STATUS_LABELS[s] for s in IDEA_PUBLIC},
     )
     if htmx and htmx.target == "idea-list":
-        return _with_vary(render_template("challenges/_idea_list.html", **context))
-    return _with_vary(render_template(
+        return vary_on_htmx(render_template("challenges/_idea_list.html", **context))
+    return vary_on_htmx(render_template(
         "challenges/show.html",
         **context,
         following=follows.follows_challenge(current_user, challenge),
         accepted_norms=screening.has_accepted_norms(current_user, challenge),
-        submission_problem=challenge_phases.submission_problem(challenge),
+        submission_problem=permissions.submission_verdict(challenge).reason,
         # A form puts a token in the session: a visitor, who sees no form here, gets no cookie (issue 13).
         phase_form=PhaseForm(phase=challenge.phase) if current_user.is_authenticated else None,
         action_form=EmptyForm() if current_user.is_authenticated else None,
@@ -308,7 +257,7 @@ def show(slug):
 
 @bp.get("/challenges/<slug>/results")
 def results(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     announced = challenge.phase in ("results", "closed")
     ideas = listings.result_ideas(challenge) if permissions.can_see_results(current_user, challenge) else []
     return render_template("challenges/results.html", challenge=challenge, ideas=ideas, announced=announced)
@@ -317,7 +266,7 @@ def results(slug):
 @bp.get("/challenges/<slug>/review")
 @login_required
 def review(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
     page = listings.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
@@ -328,9 +277,8 @@ def review(slug):
 
 @bp.post("/ideas/<int:idea_id>/review")
 @login_required
-@_forbidden_as_403
 def review_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -356,9 +304,8 @@ def _builds_on_choices(form, challenge, exclude_id=None):
 
 @bp.route("/challenges/<slug>/ideas/new", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def new_idea(slug):
-    challenge = _visible_challenge(slug)
+    challenge = visible_challenge(slug)
     form = IdeaForm()
     if request.method == "GET" and request.args.get("builds_on", type=int_arg):
         form.builds_on.data = request.args.get("builds_on", type=int_arg)
@@ -384,7 +331,7 @@ def new_idea(slug):
     _builds_on_choices(form, challenge)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("challenges/idea_form.html", form=form, challenge=challenge, idea=None,
-                           accepted_norms=accepted, problem=challenge_phases.submission_problem(challenge)), status
+                           accepted_norms=accepted, problem=permissions.submission_verdict(challenge).reason), status
 
 
 @bp.get("/ideas/<int:idea_id>")
@@ -393,7 +340,7 @@ def idea(idea_id):
     if idea is not None and idea.status == "merged" and idea.merged_into_id:
         # 302, not 301: a merge can be undone, and browsers keep a 301 for ever.
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
-    idea = _visible_idea(idea_id, idea)
+    idea = visible_idea(idea_id, idea)
     challenge = idea.challenge
     return render_template(
         "challenges/idea.html",
@@ -412,9 +359,8 @@ def idea(idea_id):
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def edit_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     if not permissions.can_edit_idea(current_user, idea):
         abort(403)
     form = IdeaEditForm(obj=idea if request.method == "GET" else None)
@@ -436,9 +382,8 @@ def edit_idea(idea_id):
 
 @bp.post("/ideas/<int:idea_id>/withdraw")
 @login_required
-@_forbidden_as_403
 def withdraw_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     if EmptyForm().validate_on_submit():
         challenge_ideas.withdraw_idea(current_user, idea)
         db.session.commit()
@@ -448,9 +393,8 @@ def withdraw_idea(idea_id):
 
 @bp.post("/ideas/<int:idea_id>/follow")
 @login_required
-@_forbidden_as_403
 def follow_idea(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     return _set_following(idea, "idea-follow", "challenges/_follow_idea.html",
                           url_for("challenges.idea", idea_id=idea.id), idea=idea)
 
@@ -460,9 +404,8 @@ def follow_idea(idea_id):
 
 @bp.post("/ideas/<int:idea_id>/comments")
 @login_required
-@_forbidden_as_403
 def post_comment(idea_id):
-    idea = _visible_idea(idea_id)
+    idea = visible_idea(idea_id)
     challenge = idea.challenge
     form = CommentForm()
     parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdecimal() else None
@@ -483,7 +426,7 @@ def post_comment(idea_id):
     if htmx and htmx.target and htmx.target.startswith("comment-form"):
         # The form is replaced: empty after success (the new comment is added
         # out of band), or with the errors beside the field.
-        return _with_vary(render_template(
+        return vary_on_htmx(render_template(
             "challenges/_comment_posted.html", idea=idea, challenge=challenge, comment=comment,
             form=CommentForm(formdata=None) if comment else form, parent_id=parent_id,
             accepted_norms=screening.has_accepted_norms(current_user, challenge),
@@ -498,13 +441,12 @@ def post_comment(idea_id):
 
 def _own_comment(comment_id):
     comment = db.session.get(Comment, comment_id) or abort(404)
-    idea = _visible_idea(comment.idea_id)
+    idea = visible_idea(comment.idea_id)
     return comment, idea
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
-@_forbidden_as_403
 def edit_comment(comment_id):
     comment, idea = _own_comment(comment_id)
     if not permissions.can_edit_comment(current_user, comment):
@@ -525,7 +467,6 @@ def edit_comment(comment_id):
 
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
-@_forbidden_as_403
 def delete_comment(comment_id):
     comment, idea = _own_comment(comment_id)
     if EmptyForm().validate_on_submit():

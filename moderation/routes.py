@@ -6,7 +6,6 @@ fragment htmx asked for (by HX-Target) or redirect a plain form post.
 """
 import csv
 import io
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,16 +26,18 @@ from app.auth.models import User
 from app.auth.services import get_by_username
 from app.extensions import db
 from app.forms import int_arg
+from app.permissions import Refused
+from app.routing import hx_target, next_url, vary_on_htmx, visible_or_404
+from challenges.loading import visible_challenge
 from challenges.models import Challenge
 from challenges.services.errors import ChallengeError
-from challenges.services.listings import get_challenge
 from moderation.forms import ActionForm, AppealForm, AppointForm, FlagForm, LiftForm, SuspendForm, WatchedWordForm
 from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS, WatchedWord
 from moderation.services import audit, decisions, flags, items, sanctions, watched_words
 from moderation.services import queue as moderation_queue
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-member_bp = Blueprint("moderation_member", __name__)
+member_bp = Blueprint("moderation_people", __name__)
 words_bp = Blueprint("watched_words", __name__, url_prefix="/admin/watched-words")
 # The desk (moderators only), the members' side, the admins' watched words.
 blueprints = (bp, member_bp, words_bp)
@@ -56,13 +57,8 @@ def require_admin():
         abort(403)
 
 
-def _vary(response):
-    response.vary.add("HX-Request")
-    return response
-
-
 for _blueprint in blueprints:
-    _blueprint.after_request(_vary)
+    _blueprint.after_request(vary_on_htmx)
 
 
 @bp.context_processor
@@ -118,16 +114,13 @@ def _state(state):
     return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(state.items()))
 
 
-def _target():
-    return request.headers.get("HX-Target", "") if request.headers.get("HX-Request") else ""
-
-
-def _safe_next(default):
-    target = request.form.get("next") or request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+def _visible_item(kind, item_id):
+    """An idea or comment the member may see (as on its page), or 404 whether hidden or missing."""
+    item = _load_item(kind, item_id)
+    seen = permissions.can_view_idea(current_user, item.idea, db.session.get(Challenge, item.challenge_id))
+    if seen and kind == "comment":
+        seen = permissions.can_view_comment(current_user, item.obj, item.challenge_id)
+    return visible_or_404(item, seen)
 
 
 def _first_error(form):
@@ -159,7 +152,7 @@ def queue():
         g.moderation_queue_size = page.total  # the nav bar shows the same number
     context = dict(page=page, filters=filters, reasons=CASE_REASONS, sorts=moderation_queue.QUEUE_SORTS,
                    reject_reasons=REJECT_REASONS)
-    if _target() == "queue-list":
+    if hx_target() == "queue-list":
         return render_template("moderation/_queue_list.html", **context)
     return render_template("moderation/queue.html", challenges=moderation_queue.moderated_challenges(current_user),
                            **context)
@@ -204,13 +197,10 @@ def act(kind, item_id, action):
             )
             decided = entry.action  # read before the commit expires it: nothing is read again after (issue 13)
             db.session.commit()
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
         except ChallengeError as problem:
             db.session.rollback()
             error = problem.message
-    if case_id and _target() == f"case-{case_id}":
+    if case_id and hx_target() == f"case-{case_id}":
         queue_entry = moderation_queue.queue_entry(case_id)
         return render_template(
             "moderation/_case.html", entry=queue_entry, decided=entry, error=error, reject_reasons=REJECT_REASONS,
@@ -219,7 +209,7 @@ def act(kind, item_id, action):
         flash(error, "error")
     else:
         flash(f"{audit.ACTION_LABELS[decided]}.", "success")
-    return redirect(_safe_next(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
+    return redirect(next_url(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
 
 
 # The log and figures
@@ -239,7 +229,7 @@ def log():
     filters = _log_filters()
     entries = audit.log_page(current_user, filters, request.args.get("page", 1, type=int_arg))
     context = dict(entries=entries, filters=filters, actions=audit.ACTION_LABELS)
-    if _target() == "log-table":
+    if hx_target() == "log-table":
         return render_template("moderation/_log_table.html", **context)
     return render_template("moderation/log.html", figures=moderation_queue.figures(current_user), **context)
 
@@ -293,7 +283,7 @@ def member(username):
 def suspend(username):
     member = get_by_username(username) or abort(404)
     form = SuspendForm()
-    return _member_action(member, form, lambda: sanctions.suspend(current_user, member, form.days.data,
+    return _act_on_account(member, form, lambda: sanctions.suspend(current_user, member, form.days.data,
                                                                   form.reason.data),
                           f"{member.name} is suspended.")
 
@@ -302,11 +292,11 @@ def suspend(username):
 def lift(username):
     member = get_by_username(username) or abort(404)
     form = LiftForm()
-    return _member_action(member, form, lambda: sanctions.lift_suspension(current_user, member, form.note.data),
+    return _act_on_account(member, form, lambda: sanctions.lift_suspension(current_user, member, form.note.data),
                           f"{member.name} may take part again.")
 
 
-def _member_action(member, form, action, success):
+def _act_on_account(member, form, action, success):
     if not permissions.can_suspend(current_user):
         abort(403)
     if not form.validate():
@@ -331,10 +321,7 @@ def _submit(form, action):
         return _first_error(form)
     try:
         action()
-    except PermissionError as problem:
-        db.session.rollback()
-        return str(problem)
-    except ChallengeError as problem:
+    except Refused as problem:
         db.session.rollback()
         return problem.message
     db.session.commit()
@@ -348,23 +335,19 @@ def _item_url(item):
 @member_bp.route("/flag/<kind>/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def flag(kind, item_id):
-    item = _load_item(kind, item_id)
-    if not permissions.can_view_idea(current_user, item.idea, db.session.get(Challenge, item.challenge_id)):
-        abort(404)
-    if kind == "comment" and not permissions.can_view_comment(current_user, item.obj, item.challenge_id):
-        abort(404)
+    item = _visible_item(kind, item_id)
     form = FlagForm()
     error = None
     if request.method == "POST":
         error = _submit(form, lambda: flags.flag_item(current_user, item, form.reason.data or "",
                                                       form.note.data or ""))
         flagged = error is None
-        if _target() == f"flag-{kind}-{item_id}":
+        if hx_target() == f"flag-{kind}-{item_id}":
             return render_template("moderation/_flag_button.html", item=item.obj, kind=kind, flagged=flagged,
                                    flag_error=error, challenge_id=item.challenge_id), 422 if error else 200
         if flagged:
             flash("Thank you: the moderators will look at it.", "success")
-            return redirect(_safe_next(_item_url(item)), 303)
+            return redirect(next_url(_item_url(item)), 303)
     return render_template("moderation/flag.html", item=item, form=form, error=error,
                            reasons=FLAG_REASONS), 422 if error else 200
 
@@ -372,7 +355,7 @@ def flag(kind, item_id):
 @member_bp.route("/appeal/<kind>/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def appeal(kind, item_id):
-    item = _load_item(kind, item_id)
+    item = _visible_item(kind, item_id)
     if item.author_id != current_user.id:
         abort(403)
     form = AppealForm()
@@ -381,7 +364,7 @@ def appeal(kind, item_id):
         error = _submit(form, lambda: flags.appeal(current_user, item, form.message.data))
         if error is None:
             flash("Your appeal is with the moderators.", "success")
-            return redirect(url_for("moderation_member.standing"), 303)
+            return redirect(url_for("moderation_people.standing"), 303)
     return render_template("moderation/appeal.html", item=item, form=form, error=error,
                            rejection=flags.rejection_of(item), existing=flags.appeal_of(item),
                            reasons=REJECT_REASONS), 422 if error else 200
@@ -401,7 +384,7 @@ def standing():
 @member_bp.route("/challenges/<slug>/moderators", methods=["GET", "POST"])
 @login_required
 def moderators(slug):
-    challenge = get_challenge(slug) or abort(404)
+    challenge = visible_challenge(slug)
     if not permissions.can_appoint_moderators(current_user, challenge):
         abort(403)
     form = AppointForm()
@@ -411,7 +394,7 @@ def moderators(slug):
                 sanctions.appoint_moderator(current_user, challenge, get_by_username(form.username.data or ""))
                 db.session.commit()
                 flash(f"{form.username.data} now moderates this challenge.", "success")
-                return redirect(url_for("moderation_member.moderators", slug=slug), 303)
+                return redirect(url_for("moderation_people.moderators", slug=slug), 303)
             except ChallengeError as problem:
                 db.session.rollback()
                 form.username.errors = [problem.message]
@@ -422,7 +405,7 @@ def moderators(slug):
 @member_bp.post("/challenges/<slug>/moderators/<int:user_id>/remove")
 @login_required
 def remove_moderator(slug, user_id):
-    challenge = get_challenge(slug) or abort(404)
+    challenge = visible_challenge(slug)
     if not permissions.can_appoint_moderators(current_user, challenge):
         abort(403)
     member = db.session.get(User, user_id) or abort(404)
@@ -433,7 +416,7 @@ def remove_moderator(slug, user_id):
     except ChallengeError as problem:
         db.session.rollback()
         flash(problem.message, "error")
-    return redirect(url_for("moderation_member.moderators", slug=slug), 303)
+    return redirect(url_for("moderation_people.moderators", slug=slug), 303)
 
 
 # Admins: watched words

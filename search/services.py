@@ -262,9 +262,9 @@ def read_request(args):
 
 def _private_challenges(viewer, include_hidden):
     """None: everything; else the challenges whose hidden items this viewer may search."""
-    if include_hidden and permissions.is_site_moderator(viewer):
+    if include_hidden and permissions.is_admin(viewer):
         return None
-    if include_hidden and permissions._member(viewer):
+    if include_hidden and permissions.is_signed_in(viewer):
         return frozenset(db.session.scalars(select(Challenge.id).where(permissions.moderated_challenges_clause(viewer))))
     return frozenset()
 
@@ -272,7 +272,7 @@ def _private_challenges(viewer, include_hidden):
 def may_include_hidden(viewer):
     if permissions.is_site_moderator(viewer):
         return True
-    if not permissions._member(viewer):
+    if not permissions.is_signed_in(viewer):
         return False
     return db.session.scalar(select(Challenge.id).where(permissions.moderated_challenges_clause(viewer)).limit(1)) \
         is not None

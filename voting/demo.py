@@ -1,6 +1,7 @@
 """Demo supports, a small milestone ladder and a pairwise round on the challenges' demo content."""
 from sqlalchemy import select
 
+from app import permissions
 from app.extensions import db
 from challenges.models import Challenge, Idea
 from voting.services import milestones, pairwise, supports
@@ -21,7 +22,7 @@ def seed_demo(members):
         # The first idea gathers most, so "top" and "hot" orders differ from "newest".
         for rank, idea in enumerate(ideas):
             for member in people[: max(1, len(people) - 2 * rank)]:
-                if supports.support_problem(member, idea, challenge) is None:
+                if permissions.can_support(member, idea, challenge):
                     supports.support_idea(member, idea, challenge)
         if challenge.phase == "voting" and len(ideas) >= 2:
             round_ = pairwise.open_pairwise_round(owner, challenge)

@@ -12,11 +12,10 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app import database, permissions
-from app.auth.routes import _safe_next
 from app.extensions import db, htmx, limiter
+from app.routing import safe_next, vary_on_htmx
+from challenges.loading import visible_challenge as _load_challenge
 from challenges.models import Idea
-from challenges.routes import _visible_challenge as _load_challenge
-from challenges.routes import _with_vary as _vary
 from voting.forms import DotRoundForm, LadderForm
 from voting.services import dots as voting_dots
 from voting.services import milestones as voting_milestones
@@ -56,11 +55,10 @@ class SupportState:
 def support_state(idea, challenge, supported):
     if not current_user.is_authenticated:
         return SupportState(False, None, None)
-    problem = supports.support_problem(current_user, idea, challenge)
-    if problem is None and not permissions.active_member(current_user):
-        problem = "Your account is suspended: you cannot support ideas for now."
-    if problem:
-        return SupportState(supported, None, problem)
+    decision = (permissions.can_change_support if supported else permissions.can_support)(
+        current_user, idea, challenge)
+    if not decision:
+        return SupportState(supported, None, decision.reason)
     return SupportState(supported, "withdraw" if supported else "support", None)
 
 
@@ -105,10 +103,10 @@ def _change_support(idea_id, action):
         if htmx:
             response = make_response("", 204)
             response.headers["HX-Redirect"] = login_url
-            return _vary(response)
+            return vary_on_htmx(response)
         flash("Log in to support ideas; you will come back to this one.", "info")
-        return _vary(redirect(login_url))
-    back = _safe_next(request.form.get("next")) or idea_url
+        return vary_on_htmx(redirect(login_url))
+    back = safe_next(request.form.get("next"), idea_url)
     loaded = {}
 
     def work():
@@ -126,8 +124,6 @@ def _change_support(idea_id, action):
         database.commit(work)
     except VotingError as problem:
         error = problem.message
-    except PermissionError:
-        abort(403)
     finally:
         session.expire_on_commit = True
     idea = loaded["idea"]
@@ -140,11 +136,11 @@ def _change_support(idea_id, action):
             flash(f"You support “{idea.title}”.", "success")
         else:
             flash(f"You no longer support “{idea.title}”.", "info")
-        return _vary(redirect(back))
+        return vary_on_htmx(redirect(back))
     supported = supports.supports(current_user, idea) if error else action == "support"
     html = render_template(fragment, idea=idea, challenge=challenge, supported_ids={idea.id} if supported else set(),
                            support_error=error)
-    return _vary((html, 422 if error else 200))
+    return vary_on_htmx((html, 422 if error else 200))
 
 
 @bp.post("/ideas/<int:idea_id>/support")
@@ -170,7 +166,7 @@ def _require_manager(challenge):
     return None
 
 
-def _require_member():
+def _require_login():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     return None
@@ -214,7 +210,7 @@ def _dot_page(challenge, error=None, status=200, form=None):
     html = render_template(template, challenge=challenge, board=board, dot_error=error,
                            form=form or DotRoundForm(formdata=None),
                            can_manage=permissions.can_manage_voting(current_user, challenge))
-    return _vary((html, status))
+    return vary_on_htmx((html, status))
 
 
 @bp.get("/challenges/<slug>/dots")
@@ -234,7 +230,7 @@ def remove_dot(slug, idea_id):
 
 def _move_dot(slug, idea_id, move):
     challenge = _load_challenge(slug)
-    if (refusal := _require_member()) is not None:
+    if (refusal := _require_login()) is not None:
         return refusal
     round_ = voting_dots.current_dot_round(challenge)
     if round_ is None:
@@ -245,13 +241,11 @@ def _move_dot(slug, idea_id, move):
         database.commit(lambda: change(current_user, challenge, round_, db.session.get(Idea, idea_id)))
     except VotingError as problem:
         error = problem.message
-    except PermissionError:
-        abort(403)
     if htmx and htmx.target == "dot-board":
         return _dot_page(challenge, error, 422 if error else 200)
     if error:
         flash(error, "error")
-    return _vary(redirect(url_for("voting.dots", slug=challenge.slug)))
+    return vary_on_htmx(redirect(url_for("voting.dots", slug=challenge.slug)))
 
 
 @bp.post("/challenges/<slug>/dots/open")
@@ -293,7 +287,7 @@ def _switch_round(challenge, change, open_round, current_round, close_round, mes
     else:
         db.session.commit()
         flash(messages[0 if change == "open" else 1], "success")
-    return _vary(redirect(url_for(endpoint, slug=challenge.slug)))
+    return vary_on_htmx(redirect(url_for(endpoint, slug=challenge.slug)))
 
 
 # Pairwise
@@ -305,7 +299,7 @@ def _pair_signer():
 
 def _pair_page(challenge, round_, error=None, status=200):
     pair = None
-    if round_ is not None and round_.is_open and permissions.active_member(current_user):
+    if round_ is not None and round_.is_open and permissions.can_contribute(current_user):
         pair_ids = voting_pairwise.next_pair(current_user, round_)
         if pair_ids:
             ideas = supports.ideas_by_id(pair_ids)
@@ -317,7 +311,7 @@ def _pair_page(challenge, round_, error=None, status=200):
     template = "voting/_pair.html" if htmx and htmx.target == "pairwise-pair" else "voting/pairwise.html"
     html = render_template(template, challenge=challenge, round=round_, pair=pair, pair_error=error,
                            can_manage=permissions.can_manage_voting(current_user, challenge))
-    return _vary((html, status))
+    return vary_on_htmx((html, status))
 
 
 @bp.get("/challenges/<slug>/pairwise")
@@ -329,7 +323,7 @@ def pairwise(slug):
 @bp.post("/challenges/<slug>/pairwise")
 def pairwise_vote(slug):
     challenge = _load_challenge(slug)
-    if (refusal := _require_member()) is not None:
+    if (refusal := _require_login()) is not None:
         return refusal
     round_ = voting_pairwise.current_pairwise_round(challenge)
     if round_ is None:
@@ -354,13 +348,11 @@ def pairwise_vote(slug):
                     current_user, challenge, round_, ideas.get(left_id), ideas.get(right_id), winner[choice]))
             except VotingError as problem:
                 error = problem.message
-            except PermissionError:
-                abort(403)
     if htmx and htmx.target == "pairwise-pair":
         return _pair_page(challenge, round_, error, 422 if error else 200)
     if error:
         flash(error, "error")
-    return _vary(redirect(url_for("voting.pairwise", slug=challenge.slug)))
+    return vary_on_htmx(redirect(url_for("voting.pairwise", slug=challenge.slug)))
 
 
 @bp.get("/challenges/<slug>/pairwise/ranking")

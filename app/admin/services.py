@@ -15,8 +15,7 @@ class RoleError(ValueError):
 
 
 def set_role(actor, user, role, granted):
-    if not permissions.can_manage_roles(actor):
-        raise PermissionError("Only admins change roles.")
+    permissions.require(permissions.can_manage_roles(actor))
     if role not in ROLES:
         raise RoleError(f"Unknown role “{role}”.")
     if role == "admin" and not granted and user.is_admin and count_admins() <= 1:

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.markdown import render_markdown
 from app.tags import tags_named
 from challenges.models import FORMATS, MODERATION_POLICIES, PHASES, Challenge
-from challenges.services.errors import ChallengeError, PhaseError, require
+from challenges.services.errors import ChallengeError, PhaseError
 from challenges.services.follows import follow_challenge
 
 CHALLENGE_TAG_LIMIT = 8
@@ -99,7 +99,7 @@ def _apply_challenge_fields(challenge, *, title, summary, problem, norms, format
 
 def create_challenge(owner, **fields):
     """A new draft owned by `owner`; only they (and admins) see it until published."""
-    require(permissions.active_member(owner), "Log in with an active account to create a challenge.")
+    permissions.require(permissions.can_contribute(owner))
     challenge = Challenge(owner_id=owner.id, phase="draft", slug=unique_slug(fields["title"]))
     _apply_challenge_fields(challenge, **fields)
     db.session.add(challenge)
@@ -109,7 +109,7 @@ def create_challenge(owner, **fields):
 
 
 def update_challenge(actor, challenge, **fields):
-    require(permissions.can_manage_challenge(actor, challenge))
+    permissions.require(permissions.can_manage_challenge(actor, challenge))
     _apply_challenge_fields(challenge, **fields)
     db.session.flush()
     signals.challenge_edited.send(challenge, challenge_id=challenge.id)
@@ -131,7 +131,7 @@ def phase_by_schedule(challenge, now):
 
 
 def publish_challenge(actor, challenge):
-    require(permissions.can_manage_challenge(actor, challenge))
+    permissions.require(permissions.can_manage_challenge(actor, challenge))
     if not challenge.is_draft:
         raise PhaseError("This challenge is already published.")
     now = clock.now()
@@ -152,7 +152,7 @@ def _set_phase(challenge, phase, now):
 
 def move_phase(actor, challenge, phase):
     """The owner moves the challenge to any phase by hand (not back to draft)."""
-    require(permissions.can_manage_challenge(actor, challenge))
+    permissions.require(permissions.can_manage_challenge(actor, challenge))
     if challenge.is_draft:
         raise PhaseError("Publish the challenge before moving its phases.")
     if phase not in PHASES or phase == "draft":
@@ -195,26 +195,3 @@ def _phase_start(challenge, phase):
         "results": challenge.results_at,
         "closed": challenge.closed_at,
     }[phase]
-
-
-def accepts_ideas(challenge, now=None):
-    now = now or clock.now()
-    return challenge.phase == "submission" and clock.aware(challenge.submission_at) <= now
-
-
-def accepts_votes(challenge, now=None):
-    if challenge.phase == "voting":
-        return True
-    return challenge.is_open and accepts_ideas(challenge, now)
-
-
-def submission_problem(challenge, now=None):
-    """Why ideas cannot be submitted now, or None."""
-    now = now or clock.now()
-    if challenge.is_draft:
-        return "This challenge is not published yet."
-    if challenge.phase == "submission" and clock.aware(challenge.submission_at) > now:
-        return f"This challenge takes ideas from {clock.aware(challenge.submission_at):%d %B %Y}."
-    if challenge.phase != "submission":
-        return f"This challenge no longer takes new ideas: it is in its {challenge.phase_label.lower()} phase."
-    return None

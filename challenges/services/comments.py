@@ -8,7 +8,7 @@ from app import clock, permissions, signals
 from app.extensions import db
 from app.markdown import render_markdown_lite
 from challenges.models import Challenge, Comment, Idea
-from challenges.services.errors import ChallengeError, PhaseError, StatusError, require
+from challenges.services.errors import ChallengeError, PhaseError, StatusError
 from challenges.services.ideas import refresh_hot_score
 from challenges.services.screening import check_norms, screen_contribution
 
@@ -24,12 +24,7 @@ def _check_comment_body(body):
 
 
 def post_comment(author, idea, challenge, body, parent_id=None, accept_norms=False, paced=False):
-    if not permissions.can_comment(author, idea, challenge):
-        if permissions.active_member(author) and challenge.phase not in permissions.COMMENT_PHASES:
-            raise PhaseError(f"Comments are closed: this challenge is {challenge.phase_label.lower()}.")
-        if idea.comments_locked:
-            raise PhaseError("Comments on this idea are locked by a moderator.")
-        raise PermissionError("You cannot comment here.")
+    permissions.require(permissions.can_comment(author, idea, challenge), error=PhaseError)
     _check_comment_body(body)
     depth = 0
     if parent_id:
@@ -77,8 +72,7 @@ def _count_comment(idea, sign):
 
 
 def edit_comment(editor, comment, body):
-    if not permissions.can_edit_comment(editor, comment):
-        raise PermissionError("Comments can be edited by their author for 10 minutes.")
+    permissions.require(permissions.can_edit_comment(editor, comment))
     _check_comment_body(body)
     idea = db.session.get(Idea, comment.idea_id)
     held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "comment", body,
@@ -93,7 +87,7 @@ def edit_comment(editor, comment, body):
 
 def delete_comment(actor, comment, idea):
     """The author deletes: a tombstone keeps the replies in their thread."""
-    require(permissions.can_delete_comment(actor, comment), "Only the author may delete a comment.")
+    permissions.require(permissions.can_delete_comment(actor, comment))
     set_comment_status(comment, idea, "deleted")
     comment.body = ""
     comment.body_html = ""
@@ -134,13 +128,11 @@ def comment_threads(viewer, idea, challenge):
         select(Comment).options(joinedload(Comment.author))
         .where(Comment.idea_id == idea.id).order_by(Comment.created_at, Comment.id)
     ))
-    moderator = permissions.can_moderate(viewer, challenge.id) if any(
-        c.status not in ("published", "deleted") for c in comments) else False
-    viewer_id = viewer.id if permissions._member(viewer) else None
+    visible = permissions.comment_visibility(viewer, challenge.id)
     nodes = {}
     roots = []
     for comment in comments:
-        if comment.status not in ("published", "deleted") and not (moderator or comment.author_id == viewer_id):
+        if not visible(comment):
             continue
         node = Thread(comment, [])
         nodes[comment.id] = node

@@ -1,11 +1,14 @@
-"""Refusals of the challenges feature: one base error carrying a message for people and the form field."""
+"""Refusals of the challenges feature: errors carrying a message for people and the form field.
+
+They derive from app.permissions.Refused, the one base class of refused
+actions: a route with a form shows the message beside the field, and the
+error handler answers anything uncaught.
+"""
+from app.permissions import Refused
 
 
-class ChallengeError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ChallengeError(Refused):
+    status = 422
 
 
 class PhaseError(ChallengeError):
@@ -18,8 +21,3 @@ class NormsNotAccepted(ChallengeError):
 
 class StatusError(ChallengeError):
     pass
-
-
-def require(allowed, message="You are not allowed to do that."):
-    if not allowed:
-        raise PermissionError(message)

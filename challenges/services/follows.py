@@ -4,14 +4,13 @@ from sqlalchemy import delete
 from app import permissions
 from app.extensions import db, insert_if_absent
 from challenges.models import Challenge, ChallengeFollow, Idea, IdeaFollow
-from challenges.services.errors import require
 
 _FOLLOW_MODELS = {Challenge: (ChallengeFollow, "challenge_id"), Idea: (IdeaFollow, "idea_id")}
 
 
 def set_following(user, target, following=True):
     """Follow or unfollow a challenge or an idea; the follower count follows suit."""
-    require(permissions._member(user), "Log in to follow.")
+    permissions.require(permissions.can_contribute(user))
     model, key = _FOLLOW_MODELS[type(target)]
     counter = type(target).follower_count
     if following:
@@ -35,8 +34,8 @@ def follow_idea(user, idea):
 
 
 def follows_challenge(user, challenge):
-    return permissions._member(user) and db.session.get(ChallengeFollow, (user.id, challenge.id)) is not None
+    return permissions.is_signed_in(user) and db.session.get(ChallengeFollow, (user.id, challenge.id)) is not None
 
 
 def follows_idea(user, idea):
-    return permissions._member(user) and db.session.get(IdeaFollow, (user.id, idea.id)) is not None
+    return permissions.is_signed_in(user) and db.session.get(IdeaFollow, (user.id, idea.id)) is not None

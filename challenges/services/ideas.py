@@ -10,8 +10,7 @@ from app.extensions import db
 from app.markdown import render_markdown
 from app.tags import tags_named
 from challenges.models import IDEA_PUBLIC, Challenge, Idea, IdeaRevision
-from challenges.services.challenges import submission_problem
-from challenges.services.errors import ChallengeError, PhaseError, StatusError, require
+from challenges.services.errors import ChallengeError, PhaseError, StatusError
 from challenges.services.follows import follow_idea
 from challenges.services.screening import check_norms, screen_contribution
 
@@ -61,11 +60,9 @@ def _check_builds_on(challenge, builds_on_id):
 
 def submit_idea(author, challenge, *, title, description, tags=(), builds_on_id=None, accept_norms=False,
                 paced=False):
-    require(permissions.active_member(author), "Log in with an active account to submit ideas.")
-    require(permissions.can_view_challenge(author, challenge))
-    problem = submission_problem(challenge)
-    if problem:
-        raise PhaseError(problem)
+    permissions.require(permissions.can_contribute(author))
+    permissions.require(permissions.can_view_challenge(author, challenge))
+    permissions.require(permissions.submission_verdict(challenge), error=PhaseError)
     _check_idea_text(title, description, tags)
     parent = _check_builds_on(challenge, builds_on_id)
     check_norms(author, challenge, accept_norms)
@@ -95,10 +92,7 @@ def submit_idea(author, challenge, *, title, description, tags=(), builds_on_id=
 
 
 def edit_idea(editor, idea, *, title, description, tags=()):
-    if not permissions.can_edit_idea(editor, idea):
-        if idea.supporter_count >= permissions.IDEA_EDIT_SUPPORTER_LIMIT:
-            raise PermissionError("Ideas with 100 supporters or more can no longer be edited.")
-        raise PermissionError("Only the author may edit an idea, while it is gathering support.")
+    permissions.require(permissions.can_edit_idea(editor, idea))
     _check_idea_text(title, description, tags)
     held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "idea",
                                       f"{title}\n{description}", edit=True)
@@ -122,7 +116,7 @@ def edit_idea(editor, idea, *, title, description, tags=()):
 
 
 def withdraw_idea(author, idea):
-    require(permissions.can_withdraw_idea(author, idea), "Only the author may withdraw an idea still in play.")
+    permissions.require(permissions.can_withdraw_idea(author, idea))
     return set_idea_status(idea, "withdrawn", actor=author)
 
 
@@ -158,7 +152,7 @@ def set_idea_status(idea, status, actor=None):
 
 def review_idea(actor, idea, challenge, decision, feedback):
     """The owner shortlists, selects or turns down an idea, with feedback its author sees."""
-    require(permissions.can_manage_challenge(actor, challenge))
+    permissions.require(permissions.can_manage_challenge(actor, challenge))
     if challenge.phase not in ("review", "results"):
         raise PhaseError("Ideas are reviewed during the review phase.")
     if decision not in REVIEW_DECISIONS:

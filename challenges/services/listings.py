@@ -193,7 +193,7 @@ def ideas_by_author(viewer, author, limit=20):
     query = select(Idea).options(joinedload(Idea.challenge)).join(C, C.id == Idea.challenge_id).where(
         Idea.author_id == author.id
     )
-    if not (permissions._member(viewer) and viewer.id == author.id):
+    if not (permissions.is_signed_in(viewer) and viewer.id == author.id):
         query = query.where(permissions.public_ideas_clause())
     return list(db.session.scalars(query.order_by(Idea.created_at.desc()).limit(limit)))
 

@@ -7,19 +7,19 @@ from sqlalchemy.orm import Session
 from app import permissions, signals
 from app.extensions import db, insert_if_absent
 from challenges.models import Comment, Idea, NormsAcceptance
-from challenges.services.errors import NormsNotAccepted, require
+from challenges.services.errors import NormsNotAccepted
 
 TRUSTED_AFTER = 3  # published contributions before a member skips pre-moderation
 
 
 def has_accepted_norms(user, challenge):
-    if not permissions._member(user):
+    if not permissions.is_signed_in(user):
         return False
     return db.session.get(NormsAcceptance, (user.id, challenge.id)) is not None
 
 
 def accept_norms(user, challenge):
-    require(permissions.active_member(user), "Log in to take part.")
+    permissions.require(permissions.can_contribute(user))
     insert_if_absent(NormsAcceptance, user_id=user.id, challenge_id=challenge.id)
 
 

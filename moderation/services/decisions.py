@@ -82,8 +82,7 @@ def _check_still_open(item, case_id, seen_status):
 
 
 def _require_moderator(actor, item):
-    if not permissions.can_moderate(actor, item.challenge_id):
-        raise PermissionError("You do not moderate this challenge.")
+    permissions.require(permissions.can_decide(actor, item.author_id, item.challenge_id), error=ModerationError)
     if item.kind == "comment" and item.obj.is_deleted:
         raise ModerationError("This comment was deleted by its author; there is nothing left to decide.")
     if item.kind == "idea" and item.obj.status == "withdrawn":

@@ -16,10 +16,7 @@ APPEAL_MESSAGE = (10, 2_000)
 
 def flag_item(user, item, reason, note=""):
     """A member flags an idea or comment; the third distinct flag hides it until a moderator decides."""
-    if not permissions.can_flag(user, item.author_id):
-        if permissions.active_member(user):
-            raise ModerationError("You cannot flag your own contribution.")
-        raise PermissionError("Log in with an active account to flag.")
+    permissions.require(permissions.can_flag(user, item.author_id, item.obj.status), error=ModerationError)
     if item.kind == "comment" and item.obj.status != "published":
         raise ModerationError("This comment is not public any more; there is nothing to flag.")
     if item.kind == "idea" and not item.obj.is_public:
@@ -54,10 +51,7 @@ def flag_item(user, item, reason, note=""):
 
 
 def appeal(user, item, message):
-    if not (permissions.active_member(user) and user.id == item.author_id):
-        raise PermissionError("Only the author may appeal.")
-    if item.status != "rejected":
-        raise ModerationError("Only a rejected contribution can be appealed.")
+    permissions.require(permissions.can_appeal(user, item.author_id, item.status), error=ModerationError)
     message = (message or "").strip()
     if not APPEAL_MESSAGE[0] <= len(message) <= APPEAL_MESSAGE[1]:
         raise ModerationError(f"Explain your appeal in {APPEAL_MESSAGE[0]} to {APPEAL_MESSAGE[1]:,} characters.",

@@ -16,8 +16,7 @@ SUSPENSION_DAYS = (1, 3, 7, 14, 30, 90, 365)
 
 
 def suspend(actor, member, days, reason):
-    if not permissions.can_suspend(actor):
-        raise PermissionError("Only site moderators suspend members.")
+    permissions.require(permissions.can_suspend(actor))
     if member.id == actor.id:
         raise ModerationError("You cannot suspend yourself.")
     if member.is_admin or member.is_moderator:
@@ -39,8 +38,7 @@ def suspend(actor, member, days, reason):
 
 
 def lift_suspension(actor, member, note=""):
-    if not permissions.can_suspend(actor):
-        raise PermissionError("Only site moderators lift suspensions.")
+    permissions.require(permissions.can_suspend(actor))
     if not member.is_suspended():
         raise ModerationError(f"{member.name} is not suspended.")
     before = {"suspended_until": _iso(member.suspended_until), "reason": member.suspension_reason}
@@ -57,10 +55,10 @@ def _iso(moment):
 
 
 def appoint_moderator(actor, challenge, member):
-    if not permissions.can_appoint_moderators(actor, challenge):
-        raise PermissionError("Only the challenge's owner appoints its moderators.")
+    permissions.require(permissions.can_appoint_moderators(actor, challenge))
     if member is None:
         raise ModerationError("There is no member with that username.", "username")
+    permissions.require(permissions.can_appoint(actor, challenge, member), "username", ModerationError)
     if db.session.get(ChallengeModerator, (challenge.id, member.id)):
         raise ModerationError(f"{member.name} already moderates this challenge.", "username")
     if member.is_suspended():
@@ -71,8 +69,7 @@ def appoint_moderator(actor, challenge, member):
 
 
 def dismiss_moderator(actor, challenge, member):
-    if not permissions.can_appoint_moderators(actor, challenge):
-        raise PermissionError("Only the challenge's owner appoints its moderators.")
+    permissions.require(permissions.can_appoint_moderators(actor, challenge))
     appointment = db.session.get(ChallengeModerator, (challenge.id, member.id))
     if appointment is None:
         raise ModerationError(f"{member.name} does not moderate this challenge.")

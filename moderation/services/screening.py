@@ -20,7 +20,7 @@ NEW_MEMBER_IDEAS_PER_DAY = 10
 NEW_MEMBER_AGE = timedelta(days=7)
 
 
-def is_new_member(user):
+def is_newcomer(user):
     """Joined less than a week ago, or fewer than 3 published contributions."""
     if clock.now() - clock.aware(user.created_at) < NEW_MEMBER_AGE:
         return True
@@ -29,7 +29,7 @@ def is_new_member(user):
 
 def check_trust_limits(user, kind, link_count, field_name, edit=False, paced=False):
     """New members: few links; when `paced` (the site asks for it), not too fast and not too many ideas a day."""
-    if permissions.is_site_moderator(user) or not is_new_member(user):
+    if permissions.is_site_moderator(user) or not is_newcomer(user):
         return
     if link_count > NEW_MEMBER_LINKS:
         raise ChallengeError(f"New members may include at most {NEW_MEMBER_LINKS} links per contribution "

@@ -4,6 +4,7 @@ import pytest
 
 from app import clock
 from app.markdown import render_markdown, render_markdown_lite
+from app.permissions import Refused
 from challenges.models import IdeaRevision
 from challenges.services import challenges as challenge_phases
 from challenges.services import comments, errors, follows, listings, screening
@@ -64,7 +65,7 @@ def test_closed_challenge_needs_voting_date_open_one_does_not(session):
 def test_publish_sets_phase_from_dates_and_only_owner_may(session):
     owner = UserFactory()
     challenge = challenge_phases.create_challenge(owner, **challenge_fields())
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         challenge_phases.publish_challenge(UserFactory(), challenge)
     challenge_phases.publish_challenge(owner, challenge)
     assert challenge.phase == "submission" and challenge.published_at is not None
@@ -110,7 +111,7 @@ def test_move_phase_rules(session):
     owner = db.session.get(User, challenge.owner_id)
     with pytest.raises(errors.PhaseError, match="open challenge"):
         challenge_phases.move_phase(owner, challenge, "voting")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         challenge_phases.move_phase(UserFactory(), challenge, "review")
     challenge_phases.move_phase(owner, challenge, "review")
     assert challenge.phase == "review"
@@ -218,10 +219,10 @@ def test_edit_keeps_history_and_stops_at_100_supporters(session):
     [revision] = session.query(IdeaRevision).filter_by(idea_id=idea.id).all()
     assert revision.title == TITLE and revision.tags == "food"
     assert idea.title.endswith("every evening") and idea.edited_at is not None
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         challenge_ideas.edit_idea(UserFactory(), idea, title=TITLE, description=TEXT)
     idea.supporter_count = 100
-    with pytest.raises(PermissionError, match="100 supporters"):
+    with pytest.raises(Refused, match="100 supporters"):
         challenge_ideas.edit_idea(author, idea, title=TITLE, description=TEXT)
 
 
@@ -229,7 +230,7 @@ def test_withdraw_hides_the_idea(session):
     challenge = ChallengeFactory()
     author = UserFactory()
     idea = submit(author, challenge)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         challenge_ideas.withdraw_idea(UserFactory(), idea)
     challenge_ideas.withdraw_idea(author, idea)
     assert idea.status == "withdrawn" and challenge.idea_count == 0
@@ -245,7 +246,7 @@ def test_review_only_in_review_phase_by_owner(session):
     with pytest.raises(errors.PhaseError):
         challenge_ideas.review_idea(owner, idea, challenge, "selected", "Great")
     challenge.phase = "review"
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         challenge_ideas.review_idea(UserFactory(), idea, challenge, "selected", "Great")
     challenge_ideas.review_idea(owner, idea, challenge, "selected", "We will *pilot* it.")
     assert idea.status == "selected" and "<em>pilot</em>" in idea.feedback_html
@@ -288,7 +289,7 @@ def test_comment_edit_window_and_tombstone(session):
     comments.edit_comment(author, comment, "Better words")
     assert comment.body == "Better words" and comment.edited_at
     clock.freeze(clock.aware(comment.created_at) + timedelta(minutes=11))
-    with pytest.raises(PermissionError, match="10 minutes"):
+    with pytest.raises(Refused, match="10 minutes"):
         comments.edit_comment(author, comment, "Too late")
     comments.delete_comment(author, comment, idea)
     assert comment.status == "deleted" and comment.body == ""

@@ -5,6 +5,7 @@ import pytest
 
 from app import clock, signals
 from app.auth.models import User
+from app.permissions import Refused
 from challenges.models import Idea, IdeaFollow
 from moderation.models import AuditEntry, AuditLogIsAppendOnly
 from moderation.services import decisions, flags, queue, sanctions
@@ -184,7 +185,7 @@ def test_per_challenge_moderator_cannot_act_elsewhere(session, appointed, challe
     mine = IdeaFactory(challenge=challenge)
     elsewhere = IdeaFactory(challenge=ChallengeFactory())
     decisions.decide(appointed, item(mine), "hide")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         decisions.decide(appointed, item(elsewhere), "hide")
     assert elsewhere.status == "published"
 
@@ -230,7 +231,7 @@ def test_only_the_author_appeals_a_rejected_item(session, moderator, challenge):
     with pytest.raises(ModerationError, match="Only a rejected"):
         flags.appeal(session.get(User, idea.author_id), item(idea), "Long enough message here.")
     decisions.decide(moderator, item(idea), "reject", reason="spam")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         flags.appeal(UserFactory(), item(idea), "Long enough message here.")
 
 
@@ -263,7 +264,7 @@ def test_suspend_refusals(session, moderator, who, days, reason, message):
 
 
 def test_appointed_moderators_cannot_suspend(session, appointed, member):
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         sanctions.suspend(appointed, member, 7, "Spam")
 
 

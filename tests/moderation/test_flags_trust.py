@@ -4,9 +4,11 @@ from datetime import timedelta
 import pytest
 
 from app import clock
+from app.permissions import Refused
 from challenges.services import comments as challenge_comments
 from challenges.services import ideas as challenge_ideas
 from challenges.services.errors import ChallengeError
+from moderation.models import WatchedWord
 from moderation.services import decisions, flags, watched_words
 from moderation.services.errors import ModerationError
 from tests.factories import CommentFactory, IdeaFactory, UserFactory
@@ -49,7 +51,7 @@ def test_authors_and_suspended_members_cannot_flag(session, challenge, member):
     with pytest.raises(ModerationError, match="your own"):
         flags.flag_item(member, item(idea), "spam")
     suspended = UserFactory(suspended_until=clock.now() + timedelta(days=1))
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         flags.flag_item(suspended, item(idea), "spam")
     assert case_of(idea) is None
 
@@ -175,7 +177,7 @@ def test_watched_word_validation(session, admin, moderator):
         watched_words.add_watched_word(admin, "(unclosed", "block", is_regex=True)
     with pytest.raises(ModerationError, match="Choose what happens"):
         watched_words.add_watched_word(admin, "spam", "explode")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         watched_words.add_watched_word(moderator, "spam", "block")
     watched_words.add_watched_word(admin, "spam", "block")
     with pytest.raises(ModerationError, match="already watched"):
@@ -191,3 +193,20 @@ def test_vote_anomalies_reported_by_voting_enter_the_queue(session, challenge, m
     assert case.reason == "vote_anomaly" and "40 supports" in case.note
     decisions.decide(moderator, item(idea), "dismiss", case_id=case.id)
     assert case_of(idea) is None
+
+
+def test_a_backtracking_watched_pattern_is_refused_and_cannot_stall_a_post(session, admin):
+    import time
+
+    from moderation.services.watched_words import add_watched_word, match_watched_words
+
+    with pytest.raises(ModerationError, match="too long"):
+        add_watched_word(admin, r"(a|aa)+$", "block", is_regex=True)
+    # One that slipped in before the check (added straight to the table) still cannot stall anyone.
+    session.add(WatchedWord(pattern=r"(a|aa)+$", is_regex=True, action="block", created_by_id=admin.id,
+                            created_at=clock.now()))
+    session.flush()
+    started = time.monotonic()
+    hits = match_watched_words("a" * 60 + "!")
+    assert time.monotonic() - started < 2
+    assert [(h.pattern, h.action) for h in hits] == [(r"(a|aa)+$", "queue")]

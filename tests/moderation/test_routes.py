@@ -301,7 +301,7 @@ def test_rejected_author_sees_the_reason_and_appeals_once(client, session, chall
     assert "You appealed" in client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert case_of(idea).reason == "appeal"
     login(client, UserFactory())
-    assert client.get(f"/appeal/idea/{idea.id}").status_code == 403
+    assert client.get(f"/appeal/idea/{idea.id}").status_code == 404  # a rejected idea is not theirs to know about
 
 
 def test_owner_appoints_and_removes_moderators(client, session):
@@ -389,3 +389,42 @@ def test_every_action_through_a_plain_form_lands_in_the_log(moderator_client, se
 def test_queue_offers_possible_duplicates_for_pending_ideas(moderator_client, pending_idea):
     page = moderator_client.get("/moderation/").get_data(as_text=True)
     assert f"similar-ideas?idea={pending_idea.id}" in page and "Possible duplicates" in page
+
+
+def test_what_a_viewer_may_not_know_exists_answers_404(client, session):
+    from tests.conftest import login
+
+    owner, stranger = UserFactory(), UserFactory()
+    draft = ChallengeFactory(owner=owner, phase="draft")
+    hidden = IdeaFactory(status="hidden")
+    login(client, stranger)
+    assert client.get(f"/challenges/{draft.slug}/moderators").status_code == 404
+    assert client.get(f"/appeal/idea/{hidden.id}").status_code == 404
+    assert client.get("/appeal/idea/2147483000").status_code == 404
+    assert client.get(f"/flag/idea/{hidden.id}").status_code == 404
+
+
+def test_a_site_moderator_sees_no_draft_in_the_queue_filter(moderator_client, session):
+    draft = ChallengeFactory(phase="draft", title="Secret plans for the riverside park")
+    ChallengeFactory(title="Public plans for the riverside park")
+    page = moderator_client.get("/moderation/").get_data(as_text=True)
+    assert "Public plans for the riverside park" in page
+    assert draft.title not in page
+
+
+def test_an_appointed_moderator_cannot_decide_on_their_own_comment(client, session):
+    from tests.conftest import login
+
+    challenge = ChallengeFactory()
+    appointed = UserFactory()
+    session.add(ChallengeModerator(challenge_id=challenge.id, user_id=appointed.id))
+    idea = IdeaFactory(challenge=challenge)
+    comment = CommentFactory(idea=idea, author=appointed, status="hidden")
+    session.flush()
+    login(client, appointed)
+    page = client.get(f"/moderation/items/comment/{comment.id}").get_data(as_text=True)
+    assert "needs another moderator" in page and "/restore" not in page
+    refused = client.post(f"/moderation/items/comment/{comment.id}/restore", follow_redirects=True)
+    assert "needs another moderator" in refused.get_data(as_text=True)
+    session.refresh(comment)
+    assert comment.status == "hidden"

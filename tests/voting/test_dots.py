@@ -1,6 +1,7 @@
 import pytest
 
 from app.extensions import db
+from app.permissions import Refused
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.voting.helpers import hx
@@ -59,7 +60,7 @@ def test_dot_voting_is_for_holdups_and_their_owner(session):
     with pytest.raises(VotingError, match="hold-up"):
         dots.open_dot_round(challenge.owner, challenge)
     holdup = ChallengeFactory(format="holdup")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         dots.open_dot_round(UserFactory(), holdup)
     with pytest.raises(VotingError, match="between 1 and 20"):
         dots.open_dot_round(holdup.owner, holdup, budget=0)

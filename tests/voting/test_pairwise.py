@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from app.extensions import db
+from app.permissions import Refused
 from challenges.models import Idea
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
@@ -61,7 +62,7 @@ def test_members_run_out_of_pairs_and_never_judge_their_own(contest):
         left, right = (db.session.get(Idea, i) for i in pair)
         pairwise.record_pairwise_vote(member, challenge, round_, left, right, left.id)
     assert len(seen) == 6  # every pair of the four others, once
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         pairwise.record_pairwise_vote(member, challenge, round_, own, ideas[0], own.id)
 
 
@@ -90,7 +91,7 @@ def test_opening_needs_two_ideas_and_the_owner(session):
     IdeaFactory(challenge=challenge)
     with pytest.raises(VotingError, match="at least two"):
         pairwise.open_pairwise_round(challenge.owner, challenge)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         pairwise.open_pairwise_round(UserFactory(), challenge)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from app import clock
 from app.extensions import db
+from app.permissions import Refused
 from challenges.models import Idea
 from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
@@ -76,7 +77,7 @@ def test_supports_only_in_a_phase_that_takes_votes(session, phase, is_open, allo
 def test_suspended_members_cannot_support(session):
     idea = voting_idea()
     member = UserFactory(suspended_until=clock.now() + timedelta(days=2))
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         supports.support_idea(member, idea, idea.challenge)
 
 

@@ -8,7 +8,7 @@ from app import clock, permissions, signals
 from app.extensions import db
 from challenges.models import Idea
 from voting.models import Dot, DotBallot, DotRound, DotTally
-from voting.services.errors import VotingError, conflict_insert, require
+from voting.services.errors import VotingError, conflict_insert
 
 DEFAULT_DOT_BUDGET = 3
 DOT_BUDGET_RANGE = (1, 20)
@@ -21,7 +21,7 @@ def current_dot_round(challenge):
 
 
 def open_dot_round(actor, challenge, budget=DEFAULT_DOT_BUDGET):
-    require(permissions.can_manage_voting(actor, challenge))
+    permissions.require(permissions.can_manage_voting(actor, challenge))
     if challenge.format != "holdup":
         raise VotingError("Dot-voting is for hold-up workshops.")
     if challenge.is_draft:
@@ -40,7 +40,7 @@ def open_dot_round(actor, challenge, budget=DEFAULT_DOT_BUDGET):
 
 
 def close_round(actor, challenge, round_, name):
-    require(permissions.can_manage_voting(actor, challenge))
+    permissions.require(permissions.can_manage_voting(actor, challenge))
     if not round_.is_open:
         raise VotingError(f"This {name} is already closed.")
     round_.status = "closed"
@@ -56,7 +56,7 @@ def close_dot_round(actor, challenge, round_):
 
 
 def _dot_target(user, challenge, round_, idea):
-    require(permissions.can_dot_vote(user, challenge, round_), "Only participants can place dots.")
+    permissions.require(permissions.can_dot_vote(user, challenge, round_))
     if not round_.is_open:
         raise VotingError("The dot-vote is closed: dots can no longer move.")
     if idea is None or idea.challenge_id != challenge.id or not idea.is_public:
@@ -120,7 +120,7 @@ def dot_board(viewer, challenge):
     if round_ is None:
         return DotBoard(None, [], 0)
     mine = {}
-    if permissions._member(viewer):
+    if permissions.is_signed_in(viewer):
         mine = dict(db.session.execute(
             select(Dot.idea_id, Dot.count).where(Dot.round_id == round_.id, Dot.user_id == viewer.id)
         ).all())

@@ -1,15 +1,14 @@
-"""What every voting service shares: VotingError (a message for people), the permission check,
-and an INSERT that ignores conflicts."""
+"""What every voting service shares: VotingError (a message for people) and an INSERT that ignores conflicts."""
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.permissions import Refused
 
 
-class VotingError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class VotingError(Refused):
+    """A vote that cannot be cast as asked: the message says why (and `field`, which form field)."""
+
+    status = 422
 
 
 def conflict_insert(model):
@@ -20,8 +19,3 @@ def conflict_insert(model):
     """
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
-
-
-def require(allowed, message="You are not allowed to do that."):
-    if not allowed:
-        raise PermissionError(message)

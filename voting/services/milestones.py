@@ -9,10 +9,9 @@ from sqlalchemy import delete, literal, select
 from app import clock, permissions, signals
 from app.extensions import db
 from challenges.models import Challenge, Idea
-from challenges.services import challenges as challenge_phases
 from challenges.services import ideas as challenge_ideas
 from voting.models import IdeaMilestone, MilestoneEvent, MilestoneStep, Support
-from voting.services.errors import VotingError, require
+from voting.services.errors import VotingError
 
 # LEGO Ideas: 100 supporters in 60 days, then 365 more days to reach 1,000,
 # 182 more to 5,000 and 182 more to 10,000, which sends the idea to review.
@@ -159,7 +158,7 @@ def voting_state(user, idea, challenge, now=None):
     """For the idea page: does `user` support it, and its ladder progress, in one query."""
     now = now or clock.now()
     anchor = select(literal(idea.id).label("idea_id")).subquery()
-    user_id = user.id if permissions._member(user) else -1
+    user_id = user.id if permissions.is_signed_in(user) else -1
     rows = db.session.execute(
         select(IdeaMilestone, MilestoneStep, Support.user_id).select_from(anchor)
         .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == anchor.c.idea_id)
@@ -176,7 +175,7 @@ def voting_state(user, idea, challenge, now=None):
     if row is None:
         started = _clock_start(idea, challenge, now)
         progress_ = Progress(steps, 0, idea.supporter_count, _deadline(started, steps, 0), now,
-                             started=challenge_phases.accepts_votes(challenge, now))
+                             started=challenge.takes_votes(now))
     else:
         progress_ = Progress(steps, row.reached, idea.supporter_count, row.deadline_at, now, started=True)
     return VotingState(supported, progress_)
@@ -184,7 +183,7 @@ def voting_state(user, idea, challenge, now=None):
 
 def set_ladder(actor, challenge, steps):
     """The owner sets their own ladder: rising supporter targets, each with its days."""
-    require(permissions.can_manage_voting(actor, challenge))
+    permissions.require(permissions.can_manage_voting(actor, challenge))
     if not uses_ladder(challenge):
         raise VotingError("Hold-ups vote with dots; they have no supporter ladder.")
     steps = [Step(int(s), int(d)) for s, d in steps]
@@ -215,7 +214,7 @@ def set_ladder(actor, challenge, steps):
 
 
 def reset_ladder(actor, challenge):
-    require(permissions.can_manage_voting(actor, challenge))
+    permissions.require(permissions.can_manage_voting(actor, challenge))
     return set_ladder(actor, challenge, DEFAULT_LADDER)
 
 
@@ -225,7 +224,7 @@ def start_ladder_on_publish(idea_id, before, after):
         return
     idea = db.session.get(Idea, idea_id)
     challenge = db.session.get(Challenge, idea.challenge_id)
-    if uses_ladder(challenge) and challenge_phases.accepts_votes(challenge):
+    if uses_ladder(challenge) and challenge.takes_votes(clock.now()):
         _milestone(idea, challenge, ladder(challenge), clock.now())
 
 
@@ -241,7 +240,7 @@ def tick_milestones(now=None):
     challenge takes votes.
     """
     now = now or clock.now()
-    voting = (Challenge.phase == "voting") | (Challenge.is_open & (Challenge.phase == "submission"))
+    voting = Challenge.takes_votes(now)
     candidates = db.session.execute(
         select(Idea, IdeaMilestone, Challenge)
         .join(IdeaMilestone, IdeaMilestone.idea_id == Idea.id)
@@ -269,7 +268,7 @@ def tick_milestones(now=None):
 def start_ladders(now=None, challenge_id=None):
     """Give every gathering idea of a challenge taking votes its ladder row (when voting opens). Idempotent."""
     now = now or clock.now()
-    voting = (Challenge.phase == "voting") | (Challenge.is_open & (Challenge.phase == "submission"))
+    voting = Challenge.takes_votes(now)
     query = (
         select(Idea, Challenge).join(Challenge, Challenge.id == Idea.challenge_id)
         .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == Idea.id)

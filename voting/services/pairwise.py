@@ -9,7 +9,7 @@ from app.extensions import db
 from challenges.models import IDEA_PUBLIC, Idea
 from voting.models import PairwiseRound, PairwiseScore, PairwiseVote
 from voting.services.dots import close_round
-from voting.services.errors import VotingError, conflict_insert, require
+from voting.services.errors import VotingError, conflict_insert
 
 
 def current_pairwise_round(challenge):
@@ -20,7 +20,7 @@ def current_pairwise_round(challenge):
 
 
 def open_pairwise_round(actor, challenge):
-    require(permissions.can_manage_voting(actor, challenge))
+    permissions.require(permissions.can_manage_voting(actor, challenge))
     if challenge.is_draft:
         raise VotingError("Publish the challenge before opening a pairwise round.")
     current = current_pairwise_round(challenge)
@@ -99,14 +99,14 @@ def record_pairwise_vote(user, challenge, round_, left, right, winner_id):
 
     Returns False when this member already answered this pair.
     """
-    require(permissions.can_vote_pairwise(user, challenge, round_), "Only members can compare ideas.")
+    permissions.require(permissions.can_vote_pairwise(user, challenge, round_))
     if not round_.is_open:
         raise VotingError("This pairwise round is closed.")
     for idea in (left, right):
         if idea is None or idea.challenge_id != challenge.id or not idea.is_public:
             raise VotingError("One of these ideas is no longer in the running. Here is another pair.")
         if idea.author_id == user.id:
-            raise PermissionError("You cannot judge your own idea.")
+            raise permissions.Refused("You cannot judge your own idea.")
     if left.id == right.id or winner_id not in (left.id, right.id, None):
         raise VotingError("Choose one of the two ideas, or \"can't decide\".")
     low, high = sorted((left.id, right.id))

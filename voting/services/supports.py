@@ -10,10 +10,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import clock, permissions, signals
 from app.extensions import db
 from challenges.models import Challenge, Idea
-from challenges.services import challenges as challenge_phases
 from challenges.services.ideas import hot_score_after
 from voting.models import IdeaMilestone, Support
-from voting.services.errors import VotingError, conflict_insert, require
+from voting.services.errors import VotingError, conflict_insert
 from voting.services.milestones import climb, deadline_passed, ladder, uses_ladder
 
 _LOADED_MILESTONES = "kindling.voting.loaded_milestones"
@@ -27,25 +26,14 @@ def ip_fingerprint(address):
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def support_problem(user, idea, challenge, now=None):
-    """Why `user` cannot support `idea` now, in words, or None. Not-logged-in is the caller's business."""
-    if permissions.active_member(user) and user.id == idea.author_id:
-        return "You cannot support your own idea."
-    if idea.status != "published":
-        return "Only ideas that are gathering support can be supported."
-    if not challenge_phases.accepts_votes(challenge, now):
-        return f"Voting is closed: this challenge is {challenge.phase_label.lower()}."
-    return None
-
-
 def supports(user, idea):
-    return permissions.active_member(user) and db.session.get(Support, (user.id, idea.id)) is not None
+    return permissions.can_contribute(user) and db.session.get(Support, (user.id, idea.id)) is not None
 
 
 def supported_ids(user, idea_ids):
     """The ids among `idea_ids` that `user` supports, in one query (none for visitors)."""
     idea_ids = list(idea_ids)
-    if not idea_ids or not permissions._member(user):
+    if not idea_ids or not permissions.is_signed_in(user):
         return set()
     return set(db.session.scalars(
         select(Support.idea_id).where(Support.user_id == user.id, Support.idea_id.in_(idea_ids))
@@ -54,18 +42,15 @@ def supported_ids(user, idea_ids):
 
 def support_idea(user, idea, challenge, ip=None):
     """Support `idea`. Returns False when the member already supports it (nothing changes)."""
-    require(permissions.active_member(user), "Suspended members cannot support ideas.")
-    require(permissions.can_view_idea(user, idea, challenge))
     now = clock.now()
-    problem = support_problem(user, idea, challenge, now)
-    if problem:
-        raise VotingError(problem)
+    permissions.require(permissions.can_contribute(user, now))
+    permissions.require(permissions.can_view_idea(user, idea, challenge))
+    permissions.require(permissions.can_support(user, idea, challenge, now), error=VotingError)
     # The milestone row (loaded with the idea by idea_with_challenge) and the ladder, read once.
     row = _loaded_milestone(idea) if uses_ladder(challenge) else None
     steps = ladder(challenge) if uses_ladder(challenge) else None
     if deadline_passed(idea, challenge, now, row=row, steps=steps):
         raise VotingError("Time ran out for this idea: it missed its milestone deadline.")
-    require(permissions.can_support(user, idea, challenge))
     inserted = db.session.execute(
         conflict_insert(Support)
         .values(user_id=user.id, idea_id=idea.id, created_at=now, ip_hash=ip_fingerprint(ip))
@@ -82,12 +67,9 @@ def support_idea(user, idea, challenge, ip=None):
 
 def withdraw_support(user, idea, challenge):
     """Withdraw a support while the idea gathers. Returns False when there was none."""
-    require(permissions.active_member(user), "Suspended members cannot change their supports.")
-    require(permissions.can_view_idea(user, idea, challenge))
-    if idea.status != "published":
-        raise VotingError("Supports can be withdrawn only while the idea is gathering support.")
-    if not challenge_phases.accepts_votes(challenge):
-        raise VotingError(f"Voting is closed: this challenge is {challenge.phase_label.lower()}.")
+    permissions.require(permissions.can_contribute(user))
+    permissions.require(permissions.can_view_idea(user, idea, challenge))
+    permissions.require(permissions.can_change_support(user, idea, challenge), error=VotingError)
     removed = db.session.execute(
         delete(Support).where(Support.user_id == user.id, Support.idea_id == idea.id).returning(Support.created_at)
     ).scalar()
