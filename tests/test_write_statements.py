@@ -20,12 +20,13 @@ from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.voting.helpers import hx
 
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-# A support: issue 13 allows 7 on SQLite and 6 on PostgreSQL, it takes 6 and 5. The other writes are
+# A support: issue 13 allows 7 on SQLite and 6 on PostgreSQL, it takes 6 and 6 (PostgreSQL reads the
+# milestone row once the idea's row lock is held, so a concurrent first support cannot race it). The other writes are
 # held to what they cost after the obvious repeats were cut (bench/README.md lists them).
 LIMITS = {
-    "support": {"sqlite": 6, "postgresql": 5},
+    "support": {"sqlite": 6, "postgresql": 6},
     "withdraw": {"sqlite": 5, "postgresql": 4},
-    "first support of an idea": {"sqlite": 7, "postgresql": 6},
+    "first support of an idea": {"sqlite": 7, "postgresql": 7},
     "idea": {"sqlite": 21, "postgresql": 20},
     "comment": {"sqlite": 12, "postgresql": 11},
     "moderation": {"sqlite": 15, "postgresql": 14},
@@ -119,7 +120,7 @@ def check(name, backend, response, statements, status=(200, 302, 303)):
     assert statements.count <= LIMITS[name][backend], "\n".join(statements.statements)
 
 
-def test_a_support_costs_six_statements_on_sqlite_and_five_on_postgresql(committed):
+def test_a_support_costs_six_statements_on_sqlite_and_on_postgresql(committed):
     application, backend = committed
     ids = seed(application)
     first, second = (as_member(application, m) for m in ids["members"][:2])
@@ -133,7 +134,7 @@ def test_a_support_costs_six_statements_on_sqlite_and_five_on_postgresql(committ
     assert "2" in response.get_data(as_text=True)  # the swapped box shows the new count
     joined = "\n".join(statements.statements)
     assert joined.count("UPDATE ideas") == 1  # count, hot score and activity in one UPDATE
-    assert joined.count("FROM milestone_steps") <= 1 and joined.count("FROM idea_milestones") == 0
+    assert joined.count("FROM milestone_steps") <= 1 and joined.count("FROM idea_milestones") <= 1
     if backend == "sqlite":
         assert statements.statements[0] == "BEGIN IMMEDIATE"
     # Without JavaScript: a redirect and a flash, still nothing read after the commit.

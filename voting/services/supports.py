@@ -188,16 +188,20 @@ def recount_supports(fix=True):
 def idea_with_challenge(idea_id, for_vote=False):
     """What a vote needs, in one query (the idea page's loader also fetches tags and parents).
 
-    `for_vote`: also the idea's milestone row (into the session, where
-    support_idea finds it without a query), and the idea's row locked on
-    PostgreSQL (FOR UPDATE OF ideas; SQLite's IMMEDIATE transaction already
-    holds the lock), so the hot score computed from it is current."""
+    `for_vote`: the idea's row is locked on PostgreSQL (FOR UPDATE OF ideas),
+    so the hot score computed from it is current. On SQLite, whose writing
+    transaction began IMMEDIATE and so already holds the lock, the idea's
+    milestone row comes in the same query and support_idea finds it without
+    another one. Not on PostgreSQL: a joined row is read from the snapshot
+    taken before waiting for the lock, so support_idea reads it once the
+    lock is held."""
     query = select(Idea).options(joinedload(Idea.challenge)).where(Idea.id == idea_id)
     if not for_vote:
         return db.session.scalar(query)
+    if db.session.get_bind().dialect.name != "sqlite":
+        return db.session.scalar(query.with_for_update(of=Idea))
     row = db.session.execute(
         query.add_columns(IdeaMilestone).outerjoin(IdeaMilestone, IdeaMilestone.idea_id == Idea.id)
-        .with_for_update(of=Idea)
     ).first()
     if row is None:
         return None
