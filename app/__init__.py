@@ -30,6 +30,7 @@ def create_app(config=None):
     configure_errors(app)
     configure_cli(app)
     configure_http_caching(app)
+    configure_operations(app)
     return app
 
 
@@ -44,8 +45,14 @@ def configure_settings(app, config):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'kindling.db'}"
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(Path(app.instance_path) / "search-index")
+    if not app.config.get("MAIL_FILE_DIR") and app.config.get("ENV_NAME") == "development":
+        app.config["MAIL_FILE_DIR"] = str(Path(app.instance_path) / "mail")  # no SMTP server: .eml files
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        # Redis down: count in memory (logged once), check Redis again now and then, go back when it answers.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite wants no pool pinging, and waits on a busy file instead of failing.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.sqlite_engine_options()
@@ -71,28 +78,46 @@ def configure_accounts(app):
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdecimal() and len(user_id) < 10 else None
+    def load_user(session_id):
+        # "<id>:<generation>" (User.get_id): a cookie from an older generation names nobody.
+        user_id, _, generation = session_id.partition(":")
+        if not (user_id.isdecimal() and generation.isdecimal() and len(user_id) < 10 and len(generation) < 10):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_generation == int(generation) else None
 
 
 def configure_security(app):
-    from app.security import add_security_headers, ensure_secret_key
+    from app.security import (
+        add_security_headers,
+        ensure_secret_key,
+        refuse_nul_in_address,
+        refuse_writes_while_suspended,
+        trust_proxies,
+    )
 
     ensure_secret_key(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(add_security_headers)
+    trust_proxies(app)
+    app.before_request(refuse_nul_in_address)
+    app.before_request(refuse_writes_while_suspended)
 
 
 def configure_listeners(app):
     """Every signal receiver, connected here and nowhere else (connecting twice is harmless)."""
     import moderation.hooks
+    import notifications.hooks
     import search.hooks
     import voting.hooks
+    from challenges.holdups import hooks as holdups_hooks
 
     voting.hooks.connect()
     moderation.hooks.connect()
     search.hooks.connect()
+    holdups_hooks.connect()  # Hold-ups
+    notifications.hooks.connect()
 
 
 def configure_jobs(app):
@@ -100,11 +125,15 @@ def configure_jobs(app):
     import sys
 
     import challenges.jobs
+    import notifications.jobs
     import voting.jobs
     from app import jobs, scheduler
+    from challenges.holdups import jobs as holdups_jobs
 
     challenges.jobs.schedule()
     voting.jobs.schedule()
+    holdups_jobs.schedule()  # Hold-ups
+    notifications.jobs.schedule()
 
     if app.config.get("RUN_SCHEDULER") and "run" in sys.argv[1:]:
         scheduler.start_in_background(app)
@@ -117,17 +146,22 @@ def configure_jobs(app):
 
 
 def configure_blueprints(app):
+    from app.admin.jobs_routes import bp as admin_jobs_bp
     from app.admin.routes import bp as admin_bp
+    from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
+    from challenges.holdups.routes import bp as holdups_bp
     from challenges.routes import bp as challenges_bp
     from moderation.routes import blueprints as moderation_blueprints
+    from notifications.routes import bp as notifications_bp
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
 
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp):
+    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp,
+                      holdups_bp, admin_jobs_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -138,15 +172,17 @@ class BoundedInt(IntegerConverter):
 
 
 def configure_templates(app):
-    from app import fragments, permissions
+    from app import fragments, limits, permissions
     from moderation.fragments import FRAGMENTS as moderation_fragments
+    from notifications.fragments import FRAGMENTS as notification_fragments
     from search.fragments import FRAGMENTS as search_fragments
     from voting.fragments import FRAGMENTS as voting_fragments
 
     app.jinja_env.globals["permissions"] = permissions
     app.jinja_env.globals["slot"] = fragments.slot
+    app.jinja_env.globals["limits"] = limits
     # What each feature shows on the pages of the features below it.
-    for contributed in (voting_fragments, moderation_fragments, search_fragments):
+    for contributed in (voting_fragments, moderation_fragments, search_fragments, notification_fragments):
         fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -175,3 +211,11 @@ def configure_http_caching(app):
 
     configure(app)
     configure_url_cache(app)
+
+
+# --- operations (issue 14): request ids, JSON logs in production, health endpoints ---
+def configure_operations(app):
+    from app import health, observability
+
+    observability.init_app(app)
+    health.init_app(app)

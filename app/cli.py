@@ -42,13 +42,20 @@ def seed_demo():
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst):
+@click.option("--queue", "queues", multiple=True, type=click.Choice(jobs.queue_names()),
+              help="Listen to these queues only (default: all). Give the search queue, with its long "
+                   "rebuilds, a worker of its own so e-mail never waits behind it.")
+@click.option("--simple", is_flag=True,
+              help="Run jobs in the worker process instead of forking one per job: faster for many short jobs "
+                   "(notifications, e-mail); a job that crashes the process is found again by the outbox's lease.")
+def worker(burst, queues, simple):
     """Run an rq worker for Kindling's queues (needs REDIS_URL)."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("Set REDIS_URL: without it, jobs already run in-process.")
-    Worker(jobs.queue_names(), connection=jobs.redis_connection()).work(burst=burst)
+    worker_class = SimpleWorker if simple else Worker
+    worker_class(list(queues) or jobs.queue_names(), connection=jobs.redis_connection(blocking=True)).work(burst=burst)
 
 
 @click.command("scheduler")

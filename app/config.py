@@ -21,6 +21,16 @@ class Config:
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_PORT = int(_env("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Kindling <noreply@localhost>")
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "") in ("1", "true", "yes")  # STARTTLS
+    MAIL_USE_SSL = _env("MAIL_USE_SSL", "") in ("1", "true", "yes")  # SMTP over TLS (port 465)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    # Without MAIL_SERVER, messages are written here as .eml files (None: only logged).
+    MAIL_FILE_DIR = _env("MAIL_FILE_DIR")
+    # The address e-mails link to (unsubscribe, ideas).
+    SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+    # Seconds between two polls of the unread count in the navigation bar.
+    NOTIFICATION_POLL_SECONDS = int(_env("NOTIFICATION_POLL_SECONDS", "30"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -43,12 +53,26 @@ class Config:
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     # Brotli/gzip by Flask-Compress; "0" leaves compression to a reverse proxy (issue 13).
     COMPRESS_RESPONSES = _env("COMPRESS_RESPONSES", "1") != "0"
-    LOGIN_FAILURES_PER_MINUTE = 10
+    LOGIN_FAILURES_PER_MINUTE = 10  # per account and address
+    LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60  # one address trying many accounts
+    # Hold-ups: a participant posts at most one sticky note per this many seconds (0: no limit).
+    HOLDUP_NOTE_PACE_SECONDS = int(_env("HOLDUP_NOTE_PACE_SECONDS", "10"))
     REGISTRATIONS_PER_HOUR = 20
+    PASSWORD_RESETS_PER_HOUR = 5  # per address, and per account named
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a reset link stays valid
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto
+    # (0: none; the connection's address is the client's).
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
+    SECRET_KEY_MIN_BYTES = 32
+
+
+    # "json": one JSON object per log line (production's default); "text": plain lines.
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
     RUN_SCHEDULER = True  # `flask run` also runs the periodic jobs
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
@@ -61,6 +85,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    LOG_FORMAT = "text"
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test harness picks the real database
     REDIS_URL = None  # tests opt into Redis explicitly with TEST_REDIS_URL

@@ -26,7 +26,7 @@ DEMO_MEMBERS = [
 
 
 # Each feature adds its part of the demo, in this order, given the members by username.
-FEATURE_DEMOS = ("challenges.demo", "voting.demo", "moderation.demo", "search.demo")
+FEATURE_DEMOS = ("challenges.demo", "voting.demo", "moderation.demo", "challenges.holdups.demo", "search.demo")
 
 
 def seed_demo():

@@ -1,20 +1,32 @@
-"""The base form: every text field refuses characters no person types."""
+"""The base form: every text field refuses characters no person types; whole numbers stay in range."""
+import re
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import StopValidation
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+# Zero-width joiner and non-joiner: Persian, Indic scripts and emoji sequences need them in running text.
+_JOINERS = {"\u200c", "\u200d"}
+# Cc: control (NUL breaks PostgreSQL), Cf: format (zero-width spaces, bidi overrides, BOM, soft hyphen,
+# word joiner, tag characters), Cs: lone surrogate, Co/Cn: private or unassigned, Zl/Zp: line and
+# paragraph separators (U+2028/2029).
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+# Passwords are never shown, only hashed: a format character in one harms nobody and may be in an old one.
+_REFUSED_IN_PASSWORDS = {"Cc", "Cs", "Co", "Cn"}
+INVISIBLE_MESSAGE = "Remove the control or invisible characters (such as zero-width or direction marks)."
 
 
-def unprintable(text, multiline):
+def unprintable(text, multiline, refused=frozenset(_REFUSED_CATEGORIES)):
+    """True when `text` holds a character no person means to type here.
+
+    `multiline`: running text (a description, a comment), where line breaks,
+    tabs and the zero-width joiners that some scripts need are allowed."""
     for char in text:
-        if multiline and char in _ALLOWED_CONTROLS:
+        if multiline and (char in _ALLOWED_CONTROLS or char in _JOINERS):
             continue
-        category = unicodedata.category(char)
-        # Cc: control (NUL breaks PostgreSQL), Cs: lone surrogate (not UTF-8),
-        # Co/Cn: private or unassigned code points.
-        if category in ("Cc", "Cs", "Co", "Cn"):
+        if unicodedata.category(char) in refused:
             return True
     return False
 
@@ -23,9 +35,13 @@ class KindlingForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:
-            if isinstance(field, (StringField, TextAreaField)) and isinstance(field.data, str):
-                if unprintable(field.data, isinstance(field, TextAreaField)):
-                    field.errors = list(field.errors) + ["Remove the control or invisible characters."]
+            if isinstance(field, (StringField, TextAreaField)):
+                # raw_data: what was typed, before a field (tags, numbers) turned it into something else.
+                typed = field.raw_data[0] if field.raw_data and isinstance(field.raw_data[0], str) else field.data
+                refused = _REFUSED_IN_PASSWORDS if isinstance(field, PasswordField) else _REFUSED_CATEGORIES
+                if isinstance(typed, str) and unprintable(typed, isinstance(field, TextAreaField), refused):
+                    if INVISIBLE_MESSAGE not in field.errors:
+                        field.errors = list(field.errors) + [INVISIBLE_MESSAGE]
                     valid = False
         return valid
 
@@ -34,9 +50,75 @@ def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def int_arg(value):
-    """`request.args.get(name, type=int_arg)`: a whole number a database column can hold, else the default."""
-    number = int(value)
-    if not -(2**31) < number < 2**31:
+# Whole numbers: every column holding one is a 32-bit integer; ids start at 1.
+INT_MAX = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"^[+-]?[0-9]{1,12}$")
+
+
+def bounded_int(text, minimum=-INT_MAX, maximum=INT_MAX):
+    """`text` as an int within [minimum, maximum]; ValueError otherwise (never OverflowError, never huge)."""
+    text = text.strip() if isinstance(text, str) else str(text)
+    if not _WHOLE_NUMBER.match(text):
+        raise ValueError("not a whole number")
+    number = int(text)
+    if not minimum <= number <= maximum:
         raise ValueError("out of range")
     return number
+
+
+def int_arg(value):
+    """`request.args.get(name, default, type=int_arg)`: a whole number a database column holds, else the default."""
+    return bounded_int(value)
+
+
+def id_arg(value):
+    """`request.args.get(name, type=id_arg)`: a row id (1 and up), else the default."""
+    return bounded_int(value, minimum=1)
+
+
+class _ParsedOnce:
+    """A field whose typed text is parsed once; what cannot be parsed is `message`, beside the field."""
+
+    def parse(self, text):
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.unparsable = False
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            try:
+                self.data = self.parse(valuelist[0])
+            except ValueError:
+                self.unparsable = True
+
+    def pre_validate(self, form):
+        if getattr(self, "unparsable", False):
+            raise StopValidation(self.message)
+
+
+class BoundedIntegerField(_ParsedOnce, IntegerField):
+    """A whole number between `minimum` and `maximum`, with a message saying so for anything else.
+
+    Empty is None (add DataRequired/InputRequired to insist). Used for every number
+    a form takes, so a 400-digit value is a message beside the field, never a 500."""
+
+    def __init__(self, label=None, validators=None, minimum=1, maximum=INT_MAX, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.message = message or f"Give a whole number from {minimum:,} to {maximum:,}."
+
+    def parse(self, text):
+        return bounded_int(text, self.minimum, self.maximum)
+
+
+class IdSelectField(_ParsedOnce, SelectField):
+    """A choice of row (an idea to build on): the submitted id, or None for "none"; garbage is a message."""
+
+    def __init__(self, label=None, validators=None, message="Choose one from the list.", **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def parse(self, text):
+        return bounded_int(text, 0, INT_MAX) or None

@@ -3,8 +3,12 @@
 In production one `flask scheduler` process enqueues each periodic job when
 it is due (to rq with REDIS_URL, in-process otherwise). In development
 (`make run`) a background thread in the web process does the same, so
-phases move on time without any other process. Periodic jobs take no
-arguments and are idempotent, so running one twice does no harm.
+phases move on time without any other process.
+
+Each due run is one outbox row keyed by the job's name and its time slot
+(`name@slot`, slot = seconds since the epoch // interval): a tick run twice,
+or two schedulers at once, record the run once. Every tick also drains the
+outbox, so jobs that waited for Redis, or were lost with a worker, go again.
 """
 import logging
 import threading
@@ -27,10 +31,12 @@ def run_due(last_runs, now=None):
     now = (now or clock.now()).timestamp()
     due = [name for name, (seconds, _) in PERIODIC.items() if now - last_runs.get(name, 0) >= seconds]
     for name in due:
-        jobs.enqueue(PERIODIC[name][1])
+        seconds, function = PERIODIC[name]
+        jobs.enqueue(function, run_key=f"{name}@{int(now // seconds)}")
         last_runs[name] = now
     db.session.commit()
     jobs.dispatch()
+    jobs.drain()
     return due
 
 

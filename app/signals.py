@@ -53,3 +53,11 @@ idea_support_withdrawn = kindling.signal("idea-support-withdrawn")  # idea_id, u
 # idea_status_changed with actor_id None.
 milestone_reached = kindling.signal("milestone-reached")  # idea_id, level, supporters
 dot_round_changed = kindling.signal("dot-round-changed")  # round_id, challenge_id, status
+
+# --- Hold-ups -------------------------------------------------------------
+# Sent by challenges.holdups with the Holdup as sender; keywords are ids.
+# A notifications feature tells the members concerned.
+holdup_registered = kindling.signal("holdup-registered")  # challenge_id, user_id, status ("registered"/"waiting")
+holdup_promoted = kindling.signal("holdup-promoted")  # challenge_id, user_id (off the waitlist, now registered)
+holdup_report_ready = kindling.signal("holdup-report-ready")  # challenge_id, user_ids (participants)
+holdup_message = kindling.signal("holdup-message")  # challenge_id, user_ids, message_id, body, author_id

@@ -6,8 +6,8 @@ from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, insert_if_absent
+from app.limits import TAG_MAX_LENGTH
 
-TAG_MAX_LENGTH = 32
 _TAG_PATTERN = re.compile(r"^[\w][\w +#.&-]*$")
 
 
@@ -27,6 +27,11 @@ class TagError(ValueError):
 
 def parse_tags(text, limit):
     """Split comma-separated input into clean, unique, lower-case tag names."""
+    from app.forms import INVISIBLE_MESSAGE, unprintable
+
+    if unprintable(text or "", multiline=False):
+        # Checked before splitting: NEL (\x85) and U+2028 would otherwise pass as spaces.
+        raise TagError(INVISIBLE_MESSAGE)
     names = []
     for raw in (text or "").split(","):
         name = " ".join(unicodedata.normalize("NFKC", raw).split()).lower()

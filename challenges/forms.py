@@ -1,12 +1,20 @@
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from app.auth.forms import TOO_LONG, TagListField
-from app.forms import KindlingForm, strip_filter
+from app.forms import BoundedIntegerField, IdSelectField, KindlingForm, strip_filter
+from app.limits import (
+    CHALLENGE_SUMMARY_MAX,
+    CHALLENGE_TAG_LIMIT,
+    CHALLENGE_TITLE,
+    COMMENT_MAX,
+    IDEA_DESCRIPTION,
+    IDEA_TAG_LIMIT,
+    IDEA_TITLE,
+)
 from challenges.models import FORMATS, MODERATION_POLICIES, PHASE_LABELS
-from challenges.services.challenges import CHALLENGE_TAG_LIMIT
-from challenges.services.comments import COMMENT_MAX
-from challenges.services.ideas import IDEA_DESCRIPTION, IDEA_TAG_LIMIT, IDEA_TITLE, REVIEW_DECISIONS
+from challenges.services.ideas import REVIEW_DECISIONS
 
 DATE_HINT = "Phases change at midnight UTC on this day."
 
@@ -15,14 +23,14 @@ class ChallengeForm(KindlingForm):
     title = StringField(
         "Title",
         filters=[strip_filter],
-        validators=[DataRequired("Give the challenge a title."), Length(min=10, max=120,
-                    message="Use 10 to 120 characters.")],
+        validators=[DataRequired("Give the challenge a title."), Length(min=CHALLENGE_TITLE[0], max=CHALLENGE_TITLE[1],
+                    message=f"Use {CHALLENGE_TITLE[0]} to {CHALLENGE_TITLE[1]} characters.")],
         description="A question works well: “How might we …?”",
     )
     summary = StringField(
         "Summary",
         filters=[strip_filter],
-        validators=[DataRequired("Summarise the challenge in a sentence."), Length(max=300, message=TOO_LONG)],
+        validators=[DataRequired("Summarise the challenge in a sentence."), Length(max=CHALLENGE_SUMMARY_MAX, message=TOO_LONG)],
         description="One or two sentences shown in lists.",
     )
     problem = TextAreaField(
@@ -74,8 +82,8 @@ class IdeaForm(KindlingForm):
         description="Markdown: **bold**, *italic*, lists, [links](https://example.org).",
     )
     tags = TagListField("Tags", limit=IDEA_TAG_LIMIT, description=f"Comma-separated, up to {IDEA_TAG_LIMIT}.")
-    builds_on = SelectField("Builds on", coerce=int, choices={}, validate_choice=False,
-                            description="Optional: the idea in this challenge that yours extends.")
+    builds_on = IdSelectField("Builds on", choices={}, message="Choose an idea from the list, or none.",
+                              description="Optional: the idea in this challenge that yours extends.")
     accept_norms = BooleanField("I have read and accept this challenge’s norms")
 
 
@@ -92,7 +100,7 @@ class CommentForm(KindlingForm):
         validators=[DataRequired("Write something first."),
                     Length(max=COMMENT_MAX, message=f"Keep comments under {COMMENT_MAX:,} characters.")],
     )
-    parent_id = HiddenField()
+    parent_id = BoundedIntegerField(widget=HiddenInput(), message="The comment you reply to does not exist.")
     accept_norms = BooleanField("I have read and accept this challenge’s norms")
 
 

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from app import clock, permissions
 from app.extensions import db, htmx
-from app.forms import int_arg
-from app.routing import vary_on_htmx
+from app.forms import id_arg, int_arg
+from app.routing import hx_target, vary_on_htmx
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
 from challenges.loading import visible_challenge, visible_idea
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
@@ -307,8 +307,8 @@ def _builds_on_choices(form, challenge, exclude_id=None):
 def new_idea(slug):
     challenge = visible_challenge(slug)
     form = IdeaForm()
-    if request.method == "GET" and request.args.get("builds_on", type=int_arg):
-        form.builds_on.data = request.args.get("builds_on", type=int_arg)
+    if request.method == "GET" and request.args.get("builds_on", type=id_arg):
+        form.builds_on.data = request.args.get("builds_on", type=id_arg)
     accepted = screening.has_accepted_norms(current_user, challenge)
     if form.validate_on_submit():
         try:
@@ -342,19 +342,26 @@ def idea(idea_id):
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
     idea = visible_idea(idea_id, idea)
     challenge = idea.challenge
-    return render_template(
+    comment_page = comments.comment_threads(current_user, idea, challenge,
+                                            page=request.args.get("comments", 1, type=int_arg))
+    if hx_target() == "comment-more":
+        return vary_on_htmx(render_template("challenges/_comment_page.html", idea=idea, challenge=challenge,
+                                            comment_page=comment_page,
+                                            comment_form=CommentForm() if current_user.is_authenticated else None,
+                                            accepted_norms=screening.has_accepted_norms(current_user, challenge)))
+    return vary_on_htmx(render_template(
         "challenges/idea.html",
         idea=idea,
         challenge=challenge,
         children=listings.ideas_building_on(idea),
         history=listings.idea_history(idea),
-        threads=comments.comment_threads(current_user, idea, challenge),
+        comment_page=comment_page,
         following=follows.follows_idea(current_user, idea),
         accepted_norms=screening.has_accepted_norms(current_user, challenge),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
-    )
+    ))
 
 
 @bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
@@ -408,7 +415,7 @@ def post_comment(idea_id):
     idea = visible_idea(idea_id)
     challenge = idea.challenge
     form = CommentForm()
-    parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdecimal() else None
+    parent_id = form.parent_id.data  # None, or a number a row id can be (anything else is a form error)
     comment = None
     if form.validate_on_submit():
         try:

@@ -1,13 +1,12 @@
 """Forms of the moderation desk, the flag control, appeals and watched words."""
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length
+from wtforms.widgets import HiddenInput
 
-from app.forms import KindlingForm, strip_filter
+from app.forms import BoundedIntegerField, KindlingForm, strip_filter
+from app.limits import APPEAL_MESSAGE, FLAG_NOTE_MAX, NOTE_MAX, SUSPENSION_DAYS
 from moderation.models import WATCH_ACTIONS
-from moderation.services.decisions import NOTE_MAX
-from moderation.services.flags import APPEAL_MESSAGE, FLAG_NOTE_MAX
-from moderation.services.sanctions import SUSPENSION_DAYS
 
 
 def _choices(pairs):
@@ -22,8 +21,8 @@ class ActionForm(KindlingForm):
     note = TextAreaField("Note for the author", filters=[strip_filter], validators=[Length(max=NOTE_MAX)])
     tags = StringField("Tags", filters=[strip_filter], validators=[Length(max=300)],
                        description="Comma-separated, at most 5.")
-    target_id = IntegerField("Merge into idea number", validators=[Optional()])
-    case_id = IntegerField(validators=[Optional()])
+    target_id = BoundedIntegerField("Merge into idea number", message="Give the number of an idea, like 42.")
+    case_id = BoundedIntegerField(widget=HiddenInput())
     seen_status = StringField(validators=[Length(max=20)])
 
 

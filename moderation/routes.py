@@ -6,6 +6,8 @@ fragment htmx asked for (by HX-Target) or redirect a plain form post.
 """
 import csv
 import io
+import logging
+from itertools import chain, islice
 
 from flask import (
     Blueprint,
@@ -36,6 +38,8 @@ from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REA
 from moderation.services import audit, decisions, flags, items, sanctions, watched_words
 from moderation.services import queue as moderation_queue
 
+logger = logging.getLogger(__name__)
+CSV_FIRST_ROWS = 500
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 member_bp = Blueprint("moderation_people", __name__)
 words_bp = Blueprint("watched_words", __name__, url_prefix="/admin/watched-words")
@@ -237,23 +241,33 @@ def log():
 @bp.get("/log.csv")
 def log_csv():
     filters = _log_filters()
-    rows = audit.log_rows(current_user, filters)
+    viewer = current_user._get_current_object()
+    # The first rows are read now, inside the request: a failing database gets the error page, not a
+    # broken download. The rest is read by the generator in its own session, because the request's
+    # session is closed once the response is returned.
+    first = list(islice(audit.log_rows(viewer, filters), CSV_FIRST_ROWS))
 
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["id", "when", "moderator", "action", "item", "challenge_id", "member", "reason", "note",
                          "before", "after"])
-        for entry in rows:
-            writer.writerow([
-                entry.id, entry.created_at.isoformat(), entry.actor.username if entry.actor else "system",
-                entry.action, f"{entry.item_kind}:{entry.item_id}" if entry.item_kind else "",
-                entry.challenge_id or "", entry.subject.username if entry.subject else "", entry.reason,
-                _csv_safe(entry.note), entry.before_json, entry.after_json,
-            ])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        rest = islice(audit.log_rows(viewer, filters), CSV_FIRST_ROWS, None) if len(first) == CSV_FIRST_ROWS \
+            else ()
+        try:
+            for entry in chain(first, rest):
+                writer.writerow([
+                    entry.id, entry.created_at.isoformat(), entry.actor.username if entry.actor else "system",
+                    entry.action, f"{entry.item_kind}:{entry.item_id}" if entry.item_kind else "",
+                    entry.challenge_id or "", entry.subject.username if entry.subject else "", entry.reason,
+                    _csv_safe(entry.note), entry.before_json, entry.after_json,
+                ])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        except Exception:
+            # The status line is sent already: all that is left is to say so in the log.
+            logger.exception("the CSV export stopped part way")
 
     return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=moderation-log.csv"})

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app import permissions
 from app.extensions import db, htmx
+from app.forms import id_arg
 from challenges.services import listings as challenge_listings
 from search import services
 
@@ -36,9 +37,11 @@ def similar_ideas(slug):
     if challenge is None or not permissions.can_view_challenge(current_user, challenge):
         abort(404)
     title, description, exclude = request.args.get("title", ""), request.args.get("description", ""), None
-    idea_id = request.args.get("idea", "")
-    if idea_id.isdecimal():
-        idea = challenge_listings.get_idea(int(idea_id))
+    idea_id = request.args.get("idea", type=id_arg)
+    if request.args.get("idea") and idea_id is None:
+        abort(404)  # not a number an idea can have
+    if idea_id is not None:
+        idea = challenge_listings.get_idea(idea_id)
         if idea is None or idea.challenge_id != challenge.id or not permissions.can_view_idea(
                 current_user, idea, challenge):
             abort(404)

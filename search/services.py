@@ -13,12 +13,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs, permissions
 from app.extensions import db
+from app.limits import MAX_QUERY
 from challenges.models import IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Challenge, Comment, Idea
 from search.backend import SORTS, Document, IndexUnavailable, SearchRequest, backend_for
 from search.schema import KINDS
 
 QUEUE = jobs.SEARCH_QUEUE
-MAX_QUERY = 256
 PER_PAGE = 20
 MAX_PAGE = 50  # deep pages cost the engine more than they help people
 # Seconds the engine may spend on one search; with SQL and rendering the page stays under 300 ms.

@@ -111,8 +111,9 @@ def client(app, session):
 
 
 def login(client, user):
+    db.session.refresh(user)  # the session generation may have moved in a request (suspension, log out)
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
+        flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
     return client
 

@@ -14,7 +14,10 @@ from app import create_app, scheduler, signals
 from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = ("app", "challenges", "voting", "moderation", "search")
+PRODUCTION = ("app", "challenges", "voting", "moderation", "search", "notifications")
+# Heard by notifications already, sent by the hold-ups feature being built in parallel
+# (app/signals.py, "Hold-ups" section): drop this set once hold-ups are merged.
+AWAITING_SENDER = set()  # signals declared for a feature not built yet
 
 
 def declared_signals():
@@ -43,7 +46,7 @@ def receivers(signal):
 def test_every_signal_with_a_receiver_is_sent_by_production_code(app):
     listened = {name for name, signal in declared_signals().items() if signal.receivers}
     assert {"idea_supported", "idea_support_withdrawn", "idea_merged", "contribution_screening"} <= listened
-    assert listened - sent_signal_names() == set()
+    assert listened - sent_signal_names() - AWAITING_SENDER == set()
 
 
 def test_receivers_and_periodic_jobs_are_registered_once_however_often_the_app_is_made(app, tmp_path):

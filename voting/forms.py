@@ -1,19 +1,17 @@
-from wtforms import Form, IntegerField
+from wtforms import Form
 from wtforms.fields import FieldList, FormField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import InputRequired
 
-from app.forms import KindlingForm
-from voting.services.dots import DOT_BUDGET_RANGE
-from voting.services.milestones import LADDER_MAX_STEPS
+from app.forms import BoundedIntegerField, KindlingForm
+from app.limits import DOT_BUDGET_RANGE, LADDER_MAX_STEPS
 
 
 class StepForm(Form):
     """One rung; both boxes empty means "no rung here"."""
 
-    supporters = IntegerField("Supporters", validators=[Optional(), NumberRange(min=1, max=10_000_000,
-                              message="Give a number of supporters from 1 to 10,000,000.")])
-    days = IntegerField("Days", validators=[Optional(), NumberRange(min=1, max=3_650,
-                        message="Give between 1 and 3,650 days.")])
+    supporters = BoundedIntegerField("Supporters", minimum=1, maximum=10_000_000,
+                                     message="Give a number of supporters from 1 to 10,000,000.")
+    days = BoundedIntegerField("Days", minimum=1, maximum=3_650, message="Give between 1 and 3,650 days.")
 
 
 class LadderForm(KindlingForm):
@@ -35,8 +33,8 @@ class LadderForm(KindlingForm):
 
 
 class DotRoundForm(KindlingForm):
-    budget = IntegerField(
-        "Dots per participant", default=3,
-        validators=[NumberRange(min=DOT_BUDGET_RANGE[0], max=DOT_BUDGET_RANGE[1],
-                                message=f"Give between {DOT_BUDGET_RANGE[0]} and {DOT_BUDGET_RANGE[1]} dots.")],
+    budget = BoundedIntegerField(
+        "Dots per participant", default=3, minimum=DOT_BUDGET_RANGE[0], maximum=DOT_BUDGET_RANGE[1],
+        validators=[InputRequired(f"Give between {DOT_BUDGET_RANGE[0]} and {DOT_BUDGET_RANGE[1]} dots.")],
+        message=f"Give between {DOT_BUDGET_RANGE[0]} and {DOT_BUDGET_RANGE[1]} dots.",
     )

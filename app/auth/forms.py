@@ -1,12 +1,10 @@
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from app.auth.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
-from app.auth.passwords import PASSWORD_MAX
 from app.forms import KindlingForm, strip_filter
+from app.limits import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX, PROFILE_TAG_LIMIT, USERNAME_MAX
 from app.tags import TagError, parse_tags
 
-PROFILE_TAG_LIMIT = 15
 TOO_LONG = "Use at most %(max)d characters."
 
 

@@ -7,12 +7,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
 from app.extensions import db
+from app.limits import DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
 from app.tags import Tag
-
-USERNAME_MAX = 30
-EMAIL_MAX = 254
-DISPLAY_NAME_MAX = 60
-BIO_MAX = 1000
 
 user_skills = Table(
     "user_skills",
@@ -47,9 +43,22 @@ class User(UserMixin, db.Model):
     # Set by moderators: until then the member cannot post, support or flag.
     suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
+    # Part of every session and remember-me cookie: bumping it ends them all
+    # (log out, log out everywhere, password change or reset, suspension).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Notifications not yet read (kept by notifications/, read by the navigation bar without a query).
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
     interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)
+
+    def get_id(self):
+        """Flask-Login's alternative id: a cookie names the account and the generation it was issued in."""
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self):
+        """Every session and remember-me cookie issued so far stops working."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)

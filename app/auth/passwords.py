@@ -1,8 +1,7 @@
 """Password rules: long enough, not on a list of common passwords."""
 from functools import cache
 
-PASSWORD_MIN = 10
-PASSWORD_MAX = 256
+from app.limits import PASSWORD_MAX, PASSWORD_MIN
 
 
 @cache

@@ -7,6 +7,7 @@ from app import permissions
 from app.auth import services
 from app.auth.forms import LoginForm, ProfileForm, RegisterForm
 from app.extensions import db, limiter
+from app.request_info import client_address
 
 bp = Blueprint("auth", __name__)
 
@@ -23,6 +24,15 @@ def _safe_next(target):
 
 def _login_failures():
     return f"{current_app.config['LOGIN_FAILURES_PER_MINUTE']} per minute"
+
+
+def _login_failures_per_address():
+    return f"{current_app.config['LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE']} per minute"
+
+
+def _account_and_address():
+    # Failures count per account *and* address: someone guessing from elsewhere cannot lock the owner out.
+    return f"login:{client_address()}:{services.username_key(request.form.get('login', '')[:254].strip())}"
 
 
 def _registrations():
@@ -57,7 +67,10 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_failures, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(_login_failures, methods=["POST"], key_func=_account_and_address,
+               deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(_login_failures_per_address, methods=["POST"], key_func=client_address,
+               deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("challenges.home"))
@@ -77,10 +90,18 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def end_every_session():
+    """Log out here, and make every copy of this account's session and remember-me cookies useless."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
+    session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion in the session
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    end_every_session()
     flash("You are logged out.", "info")
     return redirect(url_for("challenges.home"))
 

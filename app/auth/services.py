@@ -1,18 +1,21 @@
 """Account rules. Services flush; the caller commits."""
 import re
+import secrets
 import unicodedata
+from functools import cache
 
 from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock, jobs, signals
 from app.auth import jobs as auth_jobs
-from app.auth.models import USERNAME_MAX, User
+from app.auth.models import User
 from app.auth.passwords import password_problem
 from app.extensions import db
+from app.limits import USERNAME_MAX, USERNAME_MIN
 from app.mail import send_mail
 from app.tags import tags_named
 
-USERNAME_MIN = 3
 _USERNAME_PATTERN = re.compile(r"^\w[\w.-]*$")
 
 
@@ -75,10 +78,25 @@ def find_login(login):
 
 def authenticate(login, password):
     user = find_login(login)
-    if user is None or not user.check_password(password):
+    if user is None:
+        # As slow as a wrong password, so the answer's timing does not tell who has an account.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password):
         return None
     user.last_login_at = clock.now()
     return user
+
+
+@cache
+def _dummy_hash():
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def end_sessions(user):
+    """Log out: every session and remember-me cookie issued to `user` so far stops working."""
+    user.end_sessions()
+    db.session.flush()
 
 
 def get_by_username(username):

@@ -11,15 +11,12 @@ content stays hidden everywhere.
 A feature with rules of its own adds a module beside this one and one
 `from app.permissions.<feature> import *` line at the end of this file.
 """
-from datetime import timedelta
-
 from flask import g, has_request_context
 from sqlalchemy import false, or_, select, true
 
 from app import clock
+from app.limits import COMMENT_EDIT_WINDOW, IDEA_EDIT_SUPPORTER_LIMIT
 
-IDEA_EDIT_SUPPORTER_LIMIT = 100
-COMMENT_EDIT_WINDOW = timedelta(minutes=10)
 COMMENT_PHASES = ("submission", "voting", "review", "results")
 PUBLIC_COMMENT_STATUSES = ("published", "deleted")
 NOT_ALLOWED = "You are not allowed to do that."
@@ -335,8 +332,7 @@ def can_appeal(user, item_author_id, item_status):
     """The author of a rejected contribution may appeal (once: the service checks the record)."""
     if not (is_signed_in(user) and user.id == item_author_id):
         return refuse("Only the author may appeal.")
-    if not (decision := can_contribute(user)):
-        return decision
+    # Suspended or not: suspension leaves reading and appealing (issue 14, item 6).
     return verdict(item_status == "rejected", "Only a rejected contribution can be appealed.", 422)
 
 
@@ -402,3 +398,7 @@ def can_vote_pairwise(user, challenge, pairwise_round):
         return decision
     return verdict(can_view_challenge(user, challenge) and pairwise_round is not None,
                    "Only members can compare ideas.")
+
+
+from app.permissions.holdups import *  # noqa
+from app.permissions.notifications import *  # noqa

@@ -14,8 +14,6 @@ from challenges.models import FORMATS, MODERATION_POLICIES, PHASES, Challenge
 from challenges.services.errors import ChallengeError, PhaseError
 from challenges.services.follows import follow_challenge
 
-CHALLENGE_TAG_LIMIT = 8
-
 
 def slugify(text):
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -6,14 +6,12 @@ from sqlalchemy.orm import joinedload
 
 from app import clock, permissions, signals
 from app.extensions import db
+from app.limits import COMMENT_MAX, COMMENT_MAX_DEPTH, COMMENT_THREADS_PER_PAGE, MAX_PAGE
 from app.markdown import render_markdown_lite
 from challenges.models import Challenge, Comment, Idea
 from challenges.services.errors import ChallengeError, PhaseError, StatusError
 from challenges.services.ideas import refresh_hot_score
 from challenges.services.screening import check_norms, screen_contribution
-
-COMMENT_MAX = 2_000
-COMMENT_MAX_DEPTH = 2  # 0, 1, 2: three levels
 
 
 def _check_comment_body(body):
@@ -118,33 +116,57 @@ class Thread:
     replies: list
 
 
-def comment_threads(viewer, idea, challenge):
-    """All comments of an idea as nested threads, in one query.
+@dataclass
+class ThreadPage:
+    threads: list
+    page: int
+    has_more: bool
 
-    Pending and hidden comments show only to their author and moderators;
-    a deleted comment stays as a tombstone while it has replies.
+
+def comment_threads(viewer, idea, challenge, page=1):
+    """One page of an idea's comment threads, newest thread first, replies oldest first, in two queries.
+
+    A page holds COMMENT_THREADS_PER_PAGE top-level comments with all their
+    replies (threads are at most three levels deep). Pending and hidden
+    comments show only to their author and moderators; a deleted comment
+    stays as a tombstone while it has replies.
     """
-    comments = list(db.session.scalars(
+    page = max(1, min(page, MAX_PAGE))
+    roots = list(db.session.scalars(
         select(Comment).options(joinedload(Comment.author))
-        .where(Comment.idea_id == idea.id).order_by(Comment.created_at, Comment.id)
+        .where(Comment.idea_id == idea.id, Comment.parent_id.is_(None))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .offset((page - 1) * COMMENT_THREADS_PER_PAGE).limit(COMMENT_THREADS_PER_PAGE + 1)
     ))
+    has_more = len(roots) > COMMENT_THREADS_PER_PAGE
+    roots = roots[:COMMENT_THREADS_PER_PAGE]
+    root_ids = [root.id for root in roots]
+    children = select(Comment.id).where(Comment.parent_id.in_(root_ids))
+    replies = list(db.session.scalars(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.idea_id == idea.id, Comment.parent_id.in_(root_ids) | Comment.parent_id.in_(children))
+        .order_by(Comment.created_at, Comment.id)
+    )) if root_ids else []
     visible = permissions.comment_visibility(viewer, challenge.id)
     nodes = {}
-    roots = []
-    for comment in comments:
+    threads = []
+    for comment in roots + replies:
         if not visible(comment):
             continue
         node = Thread(comment, [])
         nodes[comment.id] = node
         parent = nodes.get(comment.parent_id)
-        (parent.replies if parent else roots).append(node)
+        if parent is not None:
+            parent.replies.append(node)
+        elif comment.parent_id is None:
+            threads.append(node)
 
-    def prune(threads):
+    def prune(level):
         kept = []
-        for thread in threads:
+        for thread in level:
             thread.replies = prune(thread.replies)
             if not (thread.comment.is_deleted and not thread.replies):
                 kept.append(thread)
         return kept
 
-    return prune(roots)
+    return ThreadPage(prune(threads), page, has_more)

@@ -7,6 +7,7 @@ from sqlalchemy import inspect, update
 
 from app import clock, permissions, signals
 from app.extensions import db
+from app.limits import IDEA_DESCRIPTION, IDEA_TAG_LIMIT, IDEA_TITLE
 from app.markdown import render_markdown
 from app.tags import tags_named
 from challenges.models import IDEA_PUBLIC, Challenge, Idea, IdeaRevision
@@ -14,9 +15,6 @@ from challenges.services.errors import ChallengeError, PhaseError, StatusError
 from challenges.services.follows import follow_idea
 from challenges.services.screening import check_norms, screen_contribution
 
-IDEA_TITLE = (10, 120)
-IDEA_DESCRIPTION = (30, 10_000)
-IDEA_TAG_LIMIT = 5
 RANDOM_KEY_SPACE = 2**31
 REVIEW_DECISIONS = ("shortlisted", "selected", "not_selected")
 _REVIEWABLE = ("published", "in_review", "shortlisted", "selected", "not_selected", "expired")

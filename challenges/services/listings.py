@@ -8,14 +8,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import permissions
 from app.extensions import db
+from app.limits import CHALLENGES_PER_PAGE, IDEAS_PER_PAGE, MAX_PAGE
 from app.tags import Tag
 from challenges.models import FORMATS, IDEA_PUBLIC, PHASES, Challenge, Idea, IdeaRevision, idea_tags
 from challenges.services.ideas import RANDOM_KEY_SPACE
 
 IDEA_SORTS = {"hot": "Hot", "top": "Most supported", "newest": "Newest", "random": "Random"}
-IDEAS_PER_PAGE = 20
-MAX_PAGE = 5_000
-CHALLENGES_PER_PAGE = 12
 CHALLENGE_SORTS = {"newest": "Newest", "active": "Most ideas", "closing": "Closing soon"}
 
 

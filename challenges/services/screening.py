@@ -6,10 +6,9 @@ from sqlalchemy.orm import Session
 
 from app import permissions, signals
 from app.extensions import db, insert_if_absent
+from app.limits import TRUSTED_AFTER
 from challenges.models import Comment, Idea, NormsAcceptance
 from challenges.services.errors import NormsNotAccepted
-
-TRUSTED_AFTER = 3  # published contributions before a member skips pre-moderation
 
 
 def has_accepted_norms(user, challenge):

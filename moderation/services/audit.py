@@ -8,10 +8,10 @@ from sqlalchemy.orm import joinedload
 from app import clock, permissions
 from app.auth.models import User
 from app.extensions import db
+from app.limits import LOG_PAGE_SIZE
 from challenges.models import Challenge
 from moderation.models import AuditEntry
 
-LOG_PAGE_SIZE = 50
 ACTION_LABELS = {
     "approve": "Approved",
     "reject": "Rejected",

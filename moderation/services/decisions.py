@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import clock, permissions, signals
 from app.auth.models import User
 from app.extensions import db
+from app.limits import NOTE_MAX
 from app.tags import TagError, parse_tags, tags_named
 from challenges.models import IDEA_PUBLIC, Idea, IdeaFollow
 from challenges.services import comments as challenge_comments
@@ -15,7 +16,6 @@ from moderation.services.errors import AlreadyDecided, ModerationError
 from moderation.services.items import item_url, notify
 from moderation.services.queue import open_case_for
 
-NOTE_MAX = 2_000
 ITEM_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss", "lock", "unlock", "tags", "merge", "unmerge")
 
 

@@ -3,15 +3,12 @@ from sqlalchemy import select, update
 
 from app import clock, permissions
 from app.extensions import db
+from app.limits import APPEAL_MESSAGE, FLAG_NOTE_MAX, FLAGS_TO_HIDE
 from moderation.models import FLAG_REASONS, Appeal, AuditEntry, Flag, ModerationCase
 from moderation.services.audit import log
 from moderation.services.decisions import set_status
 from moderation.services.errors import ModerationError
 from moderation.services.queue import open_case
-
-FLAGS_TO_HIDE = 3
-FLAG_NOTE_MAX = 500
-APPEAL_MESSAGE = (10, 2_000)
 
 
 def flag_item(user, item, reason, note=""):

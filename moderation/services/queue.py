@@ -8,12 +8,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock, permissions
 from app.extensions import db
+from app.limits import QUEUE_PAGE_SIZE
 from challenges.models import Challenge, Comment, Idea
 from moderation.models import ITEM_KINDS, Appeal, AuditEntry, Flag, ModerationCase
 from moderation.services.audit import log
 from moderation.services.items import load_item
 
-QUEUE_PAGE_SIZE = 20
 QUEUE_SORTS = {"oldest": "Oldest first", "flags": "Most flagged", "newest": "Newest first"}
 
 

@@ -6,13 +6,12 @@ from sqlalchemy import select
 from app import clock, permissions
 from app.auth.models import User
 from app.extensions import db
+from app.limits import NOTE_MAX, SUSPENSION_DAYS
 from challenges.models import ChallengeModerator
 from moderation.services.audit import log
-from moderation.services.decisions import NOTE_MAX, clean_note
+from moderation.services.decisions import clean_note
 from moderation.services.errors import ModerationError
 from moderation.services.items import notify
-
-SUSPENSION_DAYS = (1, 3, 7, 14, 30, 90, 365)
 
 
 def suspend(actor, member, days, reason):
@@ -31,6 +30,7 @@ def suspend(actor, member, days, reason):
     before = {"suspended_until": _iso(member.suspended_until), "reason": member.suspension_reason}
     member.suspended_until = clock.now() + timedelta(days=days)
     member.suspension_reason = reason
+    member.end_sessions()  # whatever session was taken over ends now
     db.session.flush()
     notify([member.id], f"Your account is suspended until {member.suspended_until:%Y-%m-%d %H:%M} UTC: {reason}")
     return log(actor, "suspend", subject_id=member.id, reason=f"{days}d", note=reason, before=before,

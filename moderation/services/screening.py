@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app import clock, permissions
 from app.extensions import db
+from app.limits import NEW_MEMBER_AGE, NEW_MEMBER_IDEAS_PER_DAY, NEW_MEMBER_LINKS
 from challenges.models import Comment, Idea
 from challenges.services import screening as challenge_screening
 from challenges.services.errors import ChallengeError
@@ -14,10 +15,7 @@ from moderation.services.items import load_item
 from moderation.services.queue import open_case
 from moderation.services.watched_words import match_watched_words
 
-NEW_MEMBER_LINKS = 2
 NEW_MEMBER_INTERVAL = timedelta(seconds=30)
-NEW_MEMBER_IDEAS_PER_DAY = 10
-NEW_MEMBER_AGE = timedelta(days=7)
 
 
 def is_newcomer(user):

@@ -203,7 +203,7 @@ def test_comment_inline_with_htmx_and_as_a_plain_form(member_client):
                                   headers={**HX, "HX-Target": "comment-form-top"})
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body
-    assert 'hx-swap-oob="beforeend:#comment-list"' in body and "<em>hello</em>" in body
+    assert 'hx-swap-oob="afterbegin:#comment-list"' in body and "<em>hello</em>" in body
     parent = db.session.query(Comment).one()
     clock.freeze(clock.now() + timedelta(seconds=31))  # new members post once per 30 seconds
     response = member_client.post(f"/ideas/{idea.id}/comments", data={"body": "Plain reply", "parent_id": parent.id})
@@ -326,3 +326,26 @@ def test_huge_or_odd_query_numbers_fall_back_to_defaults(client, session):
         response = client.get(f"/challenges/{challenge.slug}?{query}")
         assert response.status_code == 200, query
     assert "Still listed" in client.get(f"/challenges/{challenge.slug}?page=²").get_data(as_text=True)
+
+
+def test_the_idea_page_shows_fifty_threads_newest_first_and_more_on_demand(client, session):
+    from datetime import timedelta
+
+    from app import clock
+    from tests.factories import CommentFactory
+
+    idea = IdeaFactory()
+    start = clock.now() - timedelta(days=2)
+    for n in range(55):
+        CommentFactory(idea=idea, author=idea.author, body=f"Thread number {n:02d}", body_html=f"<p>Thread number {n:02d}</p>",
+                       created_at=start + timedelta(minutes=n))
+    first = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert first.index("Thread number 54") < first.index("Thread number 05")
+    assert "Thread number 04" not in first and "Show older comments" in first
+    more = client.get(f"/ideas/{idea.id}?comments=2", headers={"HX-Request": "true", "HX-Target": "comment-more"})
+    fragment = more.get_data(as_text=True)
+    assert "Thread number 04" in fragment and "Thread number 00" in fragment and "Thread number 05" not in fragment
+    assert "<html" not in fragment and "Show older comments" not in fragment
+    assert "HX-Request" in more.headers["Vary"]
+    plain = client.get(f"/ideas/{idea.id}?comments=2").get_data(as_text=True)
+    assert "<html" in plain and "Thread number 00" in plain and "Newest comments" in plain

@@ -294,7 +294,7 @@ def test_comment_edit_window_and_tombstone(session):
     comments.delete_comment(author, comment, idea)
     assert comment.status == "deleted" and comment.body == ""
     assert idea.comment_count == 1
-    threads = comments.comment_threads(author, idea, challenge)
+    threads = comments.comment_threads(author, idea, challenge).threads
     assert threads[0].comment.is_deleted and threads[0].replies[0].comment.id == reply.id
 
 
@@ -304,7 +304,7 @@ def test_deleted_comment_without_replies_disappears(session):
     author = UserFactory()
     comment = comments.post_comment(author, idea, challenge, "Oops", accept_norms=True)
     comments.delete_comment(author, comment, idea)
-    assert comments.comment_threads(author, idea, challenge) == []
+    assert comments.comment_threads(author, idea, challenge).threads == []
 
 
 def test_pending_comment_shows_only_to_its_author(session):
@@ -313,9 +313,9 @@ def test_pending_comment_shows_only_to_its_author(session):
     author = UserFactory()
     comment = comments.post_comment(author, idea, challenge, "Waiting", accept_norms=True)
     assert comment.status == "pending" and idea.comment_count == 0
-    assert comments.comment_threads(author, idea, challenge)[0].comment.id == comment.id
-    assert comments.comment_threads(UserFactory(), idea, challenge) == []
-    assert comments.comment_threads(UserFactory(is_moderator=True), idea, challenge)
+    assert comments.comment_threads(author, idea, challenge).threads[0].comment.id == comment.id
+    assert comments.comment_threads(UserFactory(), idea, challenge).threads == []
+    assert comments.comment_threads(UserFactory(is_moderator=True), idea, challenge).threads
 
 
 def test_hidden_statuses_stay_out_of_lists_and_counts(session):

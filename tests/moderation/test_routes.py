@@ -106,7 +106,7 @@ def test_queue_shows_flags_history_and_sorts_by_flags(moderator_client, session,
         flags.flag_item(UserFactory(display_name="Flagger"), item(loud), reason, "Rude words")
     body = moderator_client.get("/moderation/?sort=flags").get_data(as_text=True)
     assert body.index(loud.title) < body.index(calm.title)
-    assert "Offensive</strong> by Flagger: Rude words" in body
+    assert "Offensive</strong> by <bdi>Flagger</bdi>: Rude words" in body
     assert "Approved · rejected" in body
     oldest = moderator_client.get("/moderation/").get_data(as_text=True)
     assert oldest.index(calm.title) < oldest.index(loud.title)
@@ -209,9 +209,11 @@ def test_suspended_member_sees_why_and_until_when(client, session, moderator):
     standing = client.get("/my/moderation").get_data(as_text=True)
     assert "Your account is suspended until" in standing and "Spam links" in standing
     idea = IdeaFactory()
-    assert client.post(f"/flag/idea/{idea.id}", data={"reason": "spam"}).status_code == 422
+    refused = client.post(f"/flag/idea/{idea.id}", data={"reason": "spam"})
+    assert refused.status_code == 403 and "suspended until" in refused.get_data(as_text=True)
     login(client, moderator)
     client.post(f"/moderation/members/{member.username}/lift", data={})
+    session.refresh(member)
     assert not member.is_suspended()
 
 

@@ -116,7 +116,7 @@ def test_owner_sets_a_ladder_on_its_page(client, session):
      "more supporters than the one before"),
     ({"steps-0-supporters": "50"}, "give both the supporters and the days"),
     ({}, "at least one milestone"),
-    ({"steps-0-supporters": "lots", "steps-0-days": "3"}, "Not a valid integer"),
+    ({"steps-0-supporters": "lots", "steps-0-days": "3"}, "Give a number of supporters from 1 to 10,000,000"),
     ({"steps-0-supporters": "5", "steps-0-days": "99999"}, "between 1 and 3,650 days"),
 ])
 def test_a_bad_ladder_is_explained(client, session, data, message):

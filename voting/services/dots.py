@@ -6,12 +6,10 @@ from sqlalchemy.orm import joinedload
 
 from app import clock, permissions, signals
 from app.extensions import db
+from app.limits import DEFAULT_DOT_BUDGET, DOT_BUDGET_RANGE
 from challenges.models import Idea
 from voting.models import Dot, DotBallot, DotRound, DotTally
 from voting.services.errors import VotingError, conflict_insert
-
-DEFAULT_DOT_BUDGET = 3
-DOT_BUDGET_RANGE = (1, 20)
 
 
 def current_dot_round(challenge):

@@ -8,6 +8,7 @@ from sqlalchemy import delete, literal, select
 
 from app import clock, permissions, signals
 from app.extensions import db
+from app.limits import DEFAULT_LADDER, LADDER_MAX_STEPS
 from challenges.models import Challenge, Idea
 from challenges.services import ideas as challenge_ideas
 from voting.models import IdeaMilestone, MilestoneEvent, MilestoneStep, Support
@@ -15,8 +16,6 @@ from voting.services.errors import VotingError
 
 # LEGO Ideas: 100 supporters in 60 days, then 365 more days to reach 1,000,
 # 182 more to 5,000 and 182 more to 10,000, which sends the idea to review.
-DEFAULT_LADDER = ((100, 60), (1_000, 365), (5_000, 182), (10_000, 182))
-LADDER_MAX_STEPS = 6
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,440 @@
+"""The live board (/challenges/<slug>/live) and the report (/challenges/<slug>/report).
+
+The board polls /live/board every 2 seconds with If-None-Match; an
+unchanged board answers 304 after one query (the version). Writes are
+plain forms that redirect back to the board (htmx boosts them).
+"""
+
+import threading
+from collections import OrderedDict
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+
+from app import clock, permissions
+from app.extensions import db, htmx
+from app.forms import int_arg
+from challenges.forms import EmptyForm
+from challenges.holdups.forms import (
+    ActionForm,
+    ClusterForm,
+    ConsoleForm,
+    CreditForm,
+    DotForm,
+    FollowUpForm,
+    MoveForm,
+    NoteForm,
+    QuestionForm,
+)
+from challenges.holdups.models import Action, Cluster, Holdup, Note, Question
+from challenges.holdups.routes import _field_error, _holdup, _plain_time, _refusals_as_403, bp
+from challenges.holdups.services import HoldupError, board, live, report
+from challenges.holdups.services.common import registration_of
+from challenges.models import Challenge
+
+POLL_SECONDS = 2
+
+
+def _etag(version, user_id):
+    return f'W/"board-{version}-{user_id or 0}"'
+
+
+def _viewer(challenge, holdup):
+    """The viewer's registration, after checking they may watch (login first for the private boards)."""
+    mine = registration_of(current_user, challenge.id)
+    if not permissions.can_view_board(current_user, challenge, holdup, mine):
+        if not current_user.is_authenticated:
+            abort(redirect(url_for("auth.login", next=request.path)))
+        abort(403)
+    return mine
+
+
+def _own_ids(form, prefix):
+    """Several forms share the board: give their fields distinct ids (labels follow), names unchanged."""
+    for item in form:
+        if item.type not in ("CSRFTokenField", "HiddenField"):
+            item.id = item.label.field_id = f"{prefix}-{item.name}"
+    return form
+
+
+def _live_context(challenge, holdup, mine, **forms):
+    facilitator = permissions.can_facilitate(current_user, challenge, holdup)
+    staff = facilitator or permissions.can_moderate(current_user, challenge.id)
+    view = board.load_board(current_user, challenge, holdup, staff=staff)
+    ends_at = live.step_ends_at(holdup, view.step)
+    owners = board.action_owners(challenge, holdup) if view.step and view.step.kind in board.ACTION_STEPS else []
+    cluster_choices = {0: "No cluster"} | {cluster.id: cluster.name for cluster, _notes in view.clusters}
+    action_form = forms.get("action_form") or ActionForm(formdata=None, who_id=challenge.owner_id)
+    action_form.who_id.choices = {user.id: user.name for user in owners}
+    action_form.cluster_id.choices = cluster_choices
+    move_form = MoveForm(formdata=None)
+    move_form.cluster_id.choices = cluster_choices
+    refusal = permissions.board_write_refusal(current_user, challenge, holdup, mine)
+    return dict(
+        challenge=challenge, holdup=holdup, board=view, registration=mine,
+        etag=_etag(holdup.version, current_user.get_id() if current_user.is_authenticated else 0),
+        facilitator=facilitator, staff=staff, write_refusal=refusal, can_write=refusal is None,
+        can_cluster=permissions.can_cluster(current_user, challenge, holdup, mine),
+        seconds_left=live.seconds_left(holdup, view.step),
+        ends_at_ms=int(ends_at.timestamp() * 1000) if ends_at else None,
+        server_now_text=str(int(clock.now().timestamp() * 1000)), csrf_value=generate_csrf(),
+        poll_seconds=POLL_SECONDS,
+        note_form=_own_ids(forms.get("note_form") or NoteForm(formdata=None), "note"),
+        question_form=_own_ids(forms.get("question_form") or QuestionForm(formdata=None), "question"),
+        cluster_form=_own_ids(forms.get("cluster_form") or ClusterForm(formdata=None), "cluster"),
+        console_form=_own_ids(forms.get("console_form") or ConsoleForm(formdata=None, from_step=holdup.current_step),
+                              "console"),
+        action_form=_own_ids(action_form, "action"), move_form=move_form, dot_form=DotForm(formdata=None), empty_form=EmptyForm(),
+        console_error=forms.get("console_error"), board_error=forms.get("board_error"),
+    )
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-cache, private"
+    response.vary.add("HX-Request")
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/challenges/<slug>/live")
+def live_page(slug):
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    context = _live_context(challenge, holdup, mine)
+    response = Response(render_template("holdups/live.html", **context))
+    response.headers["ETag"] = context["etag"]
+    return _no_store(response)
+
+
+@bp.get("/challenges/<slug>/live/board")
+def board_fragment(slug):
+    """The polled board. Unchanged since the viewer's last copy: 304 after reading the version alone."""
+    asked = request.headers.get("If-None-Match")
+    if asked:
+        version = db.session.scalar(select(Holdup.version).join(Challenge, Challenge.id == Holdup.challenge_id)
+                                    .where(Challenge.slug == slug))
+        if version is not None and asked == _etag(version, session.get("_user_id")):
+            response = Response(status=304)
+            response.headers["ETag"] = asked
+            return _no_store(response)
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    if htmx and htmx.target == "board":
+        html = _shared_board(challenge, holdup, mine)
+        etag = _etag(holdup.version, current_user.get_id() if current_user.is_authenticated else 0)
+    else:
+        context = _live_context(challenge, holdup, mine)
+        html, etag = render_template("holdups/live.html", **context), context["etag"]
+    response = Response(html)
+    response.headers["ETag"] = etag
+    return _no_store(response)
+
+
+# A changed board is rendered once per version and kind of viewer in each
+# worker, not once per poller: 50 participants who poll after a change get
+# the same HTML. What differs per person (the CSRF token, the server's clock
+# for the countdown) is put in at the last moment; during an open dot-vote
+# each voter's own dots make their board their own.
+_SLOT_CSRF, _SLOT_NOW = "\x00csrf\x00", "\x00now\x00"
+_RENDERED = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+_RENDERED_MAX = 256
+
+
+def _shared_board(challenge, holdup, mine):
+    from challenges.holdups.routes import viewer_zone
+
+    facilitator = bool(permissions.can_facilitate(current_user, challenge, holdup))
+    staff = facilitator or bool(permissions.can_moderate(current_user, challenge.id))
+    refusal = permissions.board_write_refusal(current_user, challenge, holdup, mine)
+    round_ = live.dot_round(holdup)
+    own = current_user.get_id() if round_ is not None and round_.is_open and refusal is None else None
+    # The database and the challenge's creation time keep boards of other databases (tests) apart.
+    key = (str(db.engine.url), challenge.id, clock.aware(challenge.created_at).isoformat(), holdup.version,
+           facilitator, staff, refusal,
+           bool(permissions.can_cluster(current_user, challenge, holdup, mine)), own,
+           viewer_zone() if holdup.status == "scheduled" else None)
+    with _RENDERED_LOCK:
+        html = _RENDERED.get(key)
+    if html is None:
+        context = _live_context(challenge, holdup, mine)
+        context.update(csrf_value=_SLOT_CSRF, server_now_text=_SLOT_NOW)
+        html = render_template("holdups/_board.html", **context)
+        with _RENDERED_LOCK:
+            _RENDERED[key] = html
+            while len(_RENDERED) > _RENDERED_MAX:
+                _RENDERED.popitem(last=False)
+    return html.replace(_SLOT_CSRF, generate_csrf()).replace(_SLOT_NOW, str(int(clock.now().timestamp() * 1000)))
+
+
+def _back_to_board(slug):
+    return redirect(url_for("holdups.live_page", slug=slug, _anchor="board"), 303)
+
+
+def _live_again(challenge, holdup, mine, **forms):
+    """The whole board again with the message beside the field (422), the text kept."""
+    return _no_store(Response(render_template("holdups/live.html", **_live_context(challenge, holdup, mine, **forms)),
+                              status=422))
+
+
+# The facilitator's console
+
+CONSOLE_ACTIONS = ("start", "next", "previous", "pause", "resume", "minutes", "plus1", "plus5", "minus1",
+                   "close_vote", "end")
+QUICK_MINUTES = {"plus1": 1, "plus5": 5, "minus1": -1}
+
+
+@bp.post("/challenges/<slug>/live/console")
+@login_required
+@_refusals_as_403
+def console(slug):
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    form = ConsoleForm()
+    action = request.form.get("action")
+    if action not in CONSOLE_ACTIONS or not form.validate_on_submit():
+        return _live_again(challenge, holdup, mine, console_form=form,
+                           console_error="Use the buttons of the console.")
+    try:
+        if action == "start":
+            done = live.start_session(current_user, challenge, holdup)
+        elif action in ("next", "previous"):
+            done = live.move(current_user, challenge, holdup, form.from_step.data, +1 if action == "next" else -1)
+        elif action == "pause":
+            done = live.pause(current_user, challenge, holdup)
+        elif action == "resume":
+            done = live.resume(current_user, challenge, holdup)
+        elif action == "minutes" or action in QUICK_MINUTES:
+            minutes = QUICK_MINUTES.get(action, form.minutes.data)
+            done = live.change_minutes(current_user, challenge, holdup, form.from_step.data, minutes)
+        elif action == "close_vote":
+            done = live.close_vote(current_user, challenge, holdup)
+        else:
+            done = live.end_session(current_user, challenge, holdup)
+    except HoldupError as error:
+        db.session.rollback()
+        if error.field:
+            _field_error(form, error)
+        return _live_again(challenge, holdup, mine, console_form=form,
+                           console_error=None if error.field else error.message)
+    db.session.commit()
+    if not done:
+        flash("Already done: the board had moved on before your click. Here is where it stands.", "info")
+    elif action == "end":
+        flash("The session has ended. The report is ready.", "success")
+        return redirect(url_for("holdups.report_page", slug=slug), 303)
+    return _back_to_board(slug)
+
+
+# Writing on the board
+
+
+def _write(slug, form_class, form_name, write):
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    form = form_class()
+    if form_name == "action_form":
+        form.who_id.choices, form.cluster_id.choices = {}, {}
+    if form.validate_on_submit():
+        try:
+            write(challenge, holdup, mine, form)
+        except HoldupError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            return _back_to_board(slug)
+    return _live_again(challenge, holdup, mine, **{form_name: form})
+
+
+@bp.post("/challenges/<slug>/live/questions")
+@login_required
+@_refusals_as_403
+def ask(slug):
+    return _write(slug, QuestionForm, "question_form", lambda c, h, r, f: board.post_question(
+        current_user, c, h, r, f.body.data))
+
+
+@bp.post("/challenges/<slug>/live/notes")
+@login_required
+@_refusals_as_403
+def post_note(slug):
+    return _write(slug, NoteForm, "note_form", lambda c, h, r, f: board.post_note(
+        current_user, c, h, r, f.body.data, paced=True))
+
+
+@bp.post("/challenges/<slug>/live/clusters")
+@login_required
+@_refusals_as_403
+def create_cluster(slug):
+    return _write(slug, ClusterForm, "cluster_form", lambda c, h, r, f: board.create_cluster(
+        current_user, c, h, r, f.name.data))
+
+
+@bp.post("/challenges/<slug>/live/actions")
+@login_required
+@_refusals_as_403
+def add_action(slug):
+    return _write(slug, ActionForm, "action_form", lambda c, h, r, f: board.add_action(
+        current_user, c, h, r, what=f.what.data, who_id=f.who_id.data, due_on=f.due_on.data,
+        cluster_id=f.cluster_id.data or None))
+
+
+def _item(model, challenge, item_id):
+    item = db.session.get(model, item_id)
+    if item is None or item.challenge_id != challenge.id:
+        abort(404)
+    return item
+
+
+def _simple(slug, act):
+    """A button: CSRF, one service call, back to the board (the message on top when refused)."""
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        act(challenge, holdup, mine)
+    except HoldupError as error:
+        db.session.rollback()
+        return _live_again(challenge, holdup, mine, board_error=error.message)
+    db.session.commit()
+    return _back_to_board(slug)
+
+
+@bp.post("/challenges/<slug>/live/questions/<int:question_id>/answered")
+@login_required
+@_refusals_as_403
+def answered(slug, question_id):
+    return _simple(slug, lambda c, h, r: board.mark_answered(
+        current_user, c, h, _item(Question, c, question_id), request.form.get("answered") != "0"))
+
+
+@bp.post("/challenges/<slug>/live/notes/<int:note_id>/status")
+@login_required
+@_refusals_as_403
+def note_status(slug, note_id):
+    return _simple(slug, lambda c, h, r: board.set_note_status(
+        current_user, c, h, _item(Note, c, note_id), request.form.get("status", "")))
+
+
+@bp.post("/challenges/<slug>/live/notes/<int:note_id>/move")
+@login_required
+@_refusals_as_403
+def move_note(slug, note_id):
+    def act(challenge, holdup, mine):
+        target = request.form.get("cluster_id", type=int_arg) or 0
+        cluster = _item(Cluster, challenge, target) if target else None
+        board.move_note(current_user, challenge, holdup, mine, _item(Note, challenge, note_id), cluster)
+
+    return _simple(slug, act)
+
+
+@bp.post("/challenges/<slug>/live/undo")
+@login_required
+@_refusals_as_403
+def undo(slug):
+    return _simple(slug, lambda c, h, r: board.undo_move(current_user, c, h, r))
+
+
+@bp.post("/challenges/<slug>/live/dots")
+@login_required
+@_refusals_as_403
+def dots(slug):
+    def act(challenge, holdup, mine):
+        kind, target = request.form.get("target_kind"), request.form.get("target_id", type=int_arg)
+        if kind not in ("note", "cluster") or not target:
+            raise HoldupError("That is not on this board.")
+        spend = board.place_dot if request.form.get("op") != "take" else board.take_dot
+        spend(current_user, challenge, holdup, mine, kind, target)
+
+    return _simple(slug, act)
+
+
+@bp.post("/challenges/<slug>/live/actions/<int:action_id>/delete")
+@login_required
+@_refusals_as_403
+def remove_action(slug, action_id):
+    return _simple(slug, lambda c, h, r: board.remove_action(current_user, c, h, _item(Action, c, action_id)))
+
+
+# The report
+
+
+def _report_context(challenge, holdup, mine, follow_up_form=None):
+    return dict(challenge=challenge, holdup=holdup, registration=mine,
+                report=report.build_report(challenge, holdup) if holdup.has_ended else None,
+                can_promote=permissions.can_promote_to_ideas(current_user, challenge, holdup),
+                can_follow_up=permissions.can_manage_holdup(current_user, challenge) and holdup.has_ended,
+                follow_up_form=follow_up_form or FollowUpForm(formdata=None, follow_up=holdup.follow_up),
+                credit_form=CreditForm(formdata=None, credited=mine.credited if mine else True),
+                empty_form=EmptyForm())
+
+
+@bp.get("/challenges/<slug>/report")
+def report_page(slug):
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    return render_template("holdups/report.html", **_report_context(challenge, holdup, mine))
+
+
+@bp.get("/challenges/<slug>/report.md")
+def report_markdown(slug):
+    challenge, holdup = _holdup(slug)
+    _viewer(challenge, holdup)
+    if not holdup.has_ended:
+        abort(404)
+    text = report.report_markdown(report.build_report(challenge, holdup), _plain_time)
+    response = Response(text, mimetype="text/markdown")
+    response.headers["Content-Disposition"] = f'attachment; filename="{challenge.slug}-report.md"'
+    return response
+
+
+@bp.post("/challenges/<slug>/report/promote")
+@login_required
+@_refusals_as_403
+def promote(slug):
+    challenge, holdup = _holdup(slug)
+    _viewer(challenge, holdup)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    kind, target = request.form.get("kind"), request.form.get("target_id", type=int_arg) or 0
+    try:
+        if kind == "note":
+            idea = report.promote_note(current_user, challenge, holdup, _item(Note, challenge, target))
+        elif kind == "cluster":
+            idea = report.promote_cluster(current_user, challenge, holdup, _item(Cluster, challenge, target))
+        else:
+            abort(404)
+    except HoldupError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("It is now an idea of the challenge." if idea.is_public else
+              "It is now an idea; it waits for a moderator before it is public.", "success")
+    return redirect(url_for("holdups.report_page", slug=slug), 303)
+
+
+@bp.post("/challenges/<slug>/report/follow-up")
+@login_required
+@_refusals_as_403
+def follow_up(slug):
+    challenge, holdup = _holdup(slug)
+    mine = _viewer(challenge, holdup)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        try:
+            report.post_follow_up(current_user, challenge, holdup, form.follow_up.data)
+        except HoldupError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Follow-up posted: participants see it here and on their profile.", "success")
+            return redirect(url_for("holdups.report_page", slug=slug), 303)
+    return render_template("holdups/report.html", **_report_context(challenge, holdup, mine, form)), 422
+
+

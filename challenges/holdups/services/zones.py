@@ -1,0 +1,56 @@
+"""Time zones: IANA names through zoneinfo; every page shows times in the viewer's zone."""
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from app.extensions import db
+from challenges.holdups.models import MemberTimeZone
+from challenges.holdups.services.common import HoldupError
+
+
+@cache
+def zone_names():
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def valid_zone(name):
+    return bool(name) and len(name) <= 64 and name in zone_names()
+
+
+def zone(name):
+    try:
+        return ZoneInfo(name) if valid_zone(name) else UTC
+    except ZoneInfoNotFoundError:
+        return UTC
+
+
+def to_utc(day, at, zone_name):
+    """A wall-clock date and time in `zone_name`, as a UTC moment."""
+    if not valid_zone(zone_name):
+        raise HoldupError("Choose a time zone from the list (for example Europe/Paris).", "time_zone")
+    return datetime.combine(day, at, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def member_zone(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    row = db.session.get(MemberTimeZone, user.id)
+    return row.time_zone if row else None
+
+
+def set_member_zone(user, name):
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionError("Log in to choose your time zone.")
+    if not valid_zone(name):
+        raise HoldupError("Choose a time zone from the list (for example Europe/Paris).", "time_zone")
+    row = db.session.get(MemberTimeZone, user.id)
+    if row is None:
+        db.session.add(MemberTimeZone(user_id=user.id, time_zone=name))
+    else:
+        row.time_zone = name
+    db.session.flush()
+
+
+def viewer_zone_name(user, browser_zone=None):
+    """The profile setting, else the zone the browser reported (JavaScript), else UTC."""
+    return member_zone(user) or (browser_zone if valid_zone(browser_zone) else None) or "UTC"

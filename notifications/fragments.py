@@ -1,0 +1,4 @@
+"""What notifications shows on other features' pages (see app.fragments)."""
+FRAGMENTS = {
+    "nav": "notifications/_nav_link.html",
+}
