@@ -29,9 +29,11 @@ LIMITS = {
     "support": {"sqlite": 7, "postgresql": 7},
     "withdraw": {"sqlite": 6, "postgresql": 5},
     "first support of an idea": {"sqlite": 8, "postgresql": 8},
-    "idea": {"sqlite": 23, "postgresql": 22},
-    "comment": {"sqlite": 14, "postgresql": 13},
-    "moderation": {"sqlite": 20, "postgresql": 19},
+    # +2: once request logging is on (it is in production, and after some tests), the member is read again
+    # after the commit (BEGIN IMMEDIATE + SELECT users): 23, 14 and 20 without it on SQLite.
+    "idea": {"sqlite": 25, "postgresql": 24},
+    "comment": {"sqlite": 16, "postgresql": 15},
+    "moderation": {"sqlite": 22, "postgresql": 21},
 }
 
 
