@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Two stamps: `make run` installs only what running needs; the test tools come with `make test`.
+HASH := $(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-run-$(HASH)
+TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 FLASK := FLASK_APP=app:create_app $(BIN)/flask
 DEV := KINDLING_ENV=development
 HOST ?= 127.0.0.1
@@ -17,21 +20,26 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	@rm -f $(VENV)/.installed-*
+	$(BIN)/pip install --quiet -e .
+	@rm -f $(VENV)/.installed-run-*
 	@touch $@
 
-install: $(STAMP) ## Create the virtual environment and install everything
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-test-*
+	@touch $@
 
-run: $(STAMP) ## Migrate, load demo data once, serve http://127.0.0.1:5000 (SQLite, in-process jobs)
+install: $(TEST_STAMP) ## Create the virtual environment and install everything (running and testing)
+
+run: $(STAMP) ## Migrate, load demo data once, serve http://127.0.0.1:5000 (PORT=8000 for another port)
 	$(DEV) $(FLASK) db upgrade
 	$(DEV) $(FLASK) seed-demo
 	$(DEV) $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ## Run the whole test suite (also on PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set)
+test: $(TEST_STAMP) ## Run the whole test suite (also on PostgreSQL/Redis when TEST_DATABASE_URL/TEST_REDIS_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## The suite without slow and browser tests
+test-fast: $(TEST_STAMP) ## The suite without slow and browser tests
 	$(BIN)/pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 worker: $(STAMP) ## Start an rq worker (needs REDIS_URL)
@@ -40,7 +48,7 @@ worker: $(STAMP) ## Start an rq worker (needs REDIS_URL)
 scheduler: $(STAMP) ## Run the periodic jobs (phase changes, ...) in production; `make run` does it in-process
 	$(FLASK) scheduler
 
-lint: $(STAMP) ## Check the code with ruff
+lint: $(TEST_STAMP) ## Check the code with ruff
 	$(BIN)/ruff check .
 
 db-upgrade: $(STAMP) ## Apply migrations to DATABASE_URL (default: the development SQLite file)
@@ -55,7 +63,7 @@ reindex: $(STAMP) ## Rebuild the search index from the database (switched in ato
 seed: $(STAMP) ## Load the demo data (once)
 	$(DEV) $(FLASK) seed-demo
 
-bench: $(STAMP) ## Run the benchmarks in bench/ and print their figures (make bench only=challenges_pages)
+bench: $(TEST_STAMP) ## Run the benchmarks in bench/ and print their figures (make bench only=challenges_pages)
 	$(BIN)/python -m bench $(only)
 
 clean: ## Remove the virtual environment and the development database

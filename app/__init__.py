@@ -27,6 +27,7 @@ def create_app(config=None):
     configure_jobs(app)
     configure_blueprints(app)
     configure_templates(app)
+    configure_ux(app)
     configure_errors(app)
     configure_cli(app)
     configure_http_caching(app)
@@ -186,6 +187,13 @@ def configure_templates(app):
         fragments.contribute(contributed)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def configure_ux(app):
+    # issue 15: shared template helpers (pluralisation, avatars, snippets)
+    from app.ux import configure_ux as configure
+
+    configure(app)
 
 
 def configure_errors(app):

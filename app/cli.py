@@ -36,8 +36,8 @@ def seed_demo():
         return
     db.session.commit()
     jobs.dispatch()
-    click.echo(f"Demo data loaded. Log in as ada (admin), moe (moderator), olivia, mia, noah, lea or sam "
-               f"with password {demo.DEMO_PASSWORD}")
+    click.echo("Demo data loaded. Log in as ada (admin), moe (moderator), noah (moderator of the food-waste "
+               f"challenge), olivia, mia, lea or sam with password {demo.DEMO_PASSWORD}")
 
 
 @click.command("worker")

@@ -47,8 +47,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = None  # filled from REDIS_URL, or memory://
     RUN_SCHEDULER = False  # production runs `flask scheduler` (or cron) instead
-    # Seconds a search may take before it shows the best results found so far.
+    # CPU seconds a search may spend counting matches before it shows "more than N results".
     SEARCH_TIME_LIMIT = float(_env("SEARCH_TIME_LIMIT", "0.2"))
+    # Search: "whoosh" (an index directory on this host) or "postgres" (the database's full-text search).
+    SEARCH_BACKEND = _env("SEARCH_BACKEND", "whoosh")
+    SEARCH_COUNT_LIMIT = int(_env("SEARCH_COUNT_LIMIT", "1000"))  # beyond it: "more than N results"
     # A new member posts at most once per this many seconds (0: no limit).
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     # Brotli/gzip by Flask-Compress; "0" leaves compression to a reverse proxy (issue 13).

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from app.extensions import db, login_manager
 from app.observability import REQUEST_ID_HEADER, current_request_id
 from app.security import add_security_headers
+from app.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ def _http_error(error):
     code = error.code if error.code in MESSAGES else (500 if error.code >= 500 else 400)
     reasoned = code in _CODES_WITH_REASONS and error.description not in _STOCK_DESCRIPTIONS
     detail = error.description if reasoned else None
+    if code == 429:
+        detail = _wait_message() or detail
     response = render_error(code, detail)
     for name, value in (error.get_headers() if code in (405, 429) else []):
         if name.lower() in ("allow", "retry-after"):
@@ -124,6 +127,23 @@ def _server_error(error):
     except Exception:
         _forget_the_request_state()
     return render_error(500)
+
+
+def _wait_message():
+    """How long a rate-limited person waits, in words ("Try again in 42 seconds.")."""
+    import time
+
+    from app.extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+    except Exception:  # outside a limited view there is no window to tell
+        limit = None
+    if limit is None:
+        return None
+    seconds = max(1, int(limit.reset_at - time.time()))
+    wait = plural(seconds, "second") if seconds < 120 else plural(-(-seconds // 60), "minute")
+    return f"Too many attempts in a short time. Try again in {wait}."
 
 
 def register_error_handlers(app):

@@ -3,7 +3,7 @@ import re
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
@@ -31,10 +31,45 @@ def unprintable(text, multiline, refused=frozenset(_REFUSED_CATEGORIES)):
     return False
 
 
+# WTForms' own messages ("Not a valid integer value.", "Invalid Choice: could not
+# coerce.") tell a person nothing they can act on: each becomes one about its field.
+_LIBRARY_MESSAGES = (
+    (re.compile(r"^Not a valid (integer|decimal|float) value\.?$"), "Give “{label}” as a whole number, like 12."),
+    (re.compile(r"^Not a valid date value\.?$"), "Give “{label}” as a date, like 2026-12-31."),
+    (re.compile(r"^Not a valid datetime value\.?$"), "Give “{label}” as a date and time."),
+    (re.compile(r"^(Invalid Choice: could not coerce|Not a valid choice)\.?$"), "Choose one of the options for “{label}”."),
+    (re.compile(r"^'.*' is not a valid choice for this field\.?$"), "Choose one of the options for “{label}”."),
+    (re.compile(r"^This field is required\.?$"), "Fill in “{label}”."),
+    (re.compile(r"^Field cannot be longer than (\d+) characters?\.?$"), "Use at most {0} characters for “{label}”."),
+    (re.compile(r"^Field must be at least (\d+) characters? long\.?$"), "Use at least {0} characters for “{label}”."),
+    (re.compile(r"^Number must be between (\S+) and (\S+)\.?$"), "Give “{label}” between {0} and {1}."),
+)
+
+
+def _human(field, message):
+    for pattern, better in _LIBRARY_MESSAGES:
+        found = pattern.match(str(message))
+        if found:
+            label = field.label.text if field.label and field.label.text else "this field"
+            return better.format(*found.groups(), label=label.rstrip("?: "))
+    return message
+
+
+def _fields(form):
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from (_fields(entry.form) if isinstance(entry, FormField) else [entry])
+        elif isinstance(field, FormField):
+            yield from _fields(field.form)
+        else:
+            yield field
+
+
 class KindlingForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        for field in self:
+        for field in _fields(self):
             if isinstance(field, (StringField, TextAreaField)):
                 # raw_data: what was typed, before a field (tags, numbers) turned it into something else.
                 typed = field.raw_data[0] if field.raw_data and isinstance(field.raw_data[0], str) else field.data
@@ -43,6 +78,8 @@ class KindlingForm(FlaskForm):
                     if INVISIBLE_MESSAGE not in field.errors:
                         field.errors = list(field.errors) + [INVISIBLE_MESSAGE]
                     valid = False
+            if field.errors and isinstance(field.errors, list):
+                field.errors[:] = [_human(field, message) for message in field.errors]
         return valid
 
 

@@ -4,7 +4,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-SKIP = {"common", "voting_common", "__main__", "__init__"}  # shared helpers, not benchmarks
+SKIP = {"common", "voting_common", "prose", "__main__", "__init__"}  # shared helpers, not benchmarks
 
 
 def main():

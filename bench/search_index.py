@@ -53,12 +53,15 @@ def make_app(database_url, redis_url=None):
     return create_app(config)
 
 
-def seed(app, ideas, words):
+def seed(app, ideas, words, texts=None):
+    """`texts`: an iterator of (title, description); by default random words from `words`."""
 
     from app.tags import Tag
     from challenges.models import Challenge, Idea, idea_tags
 
     rng = random.Random(ideas)
+    if texts is None:
+        texts = iter(lambda: (words.sentence(4, 10)[:120], words.paragraph((2, 6))), None)
     now = clock.now()
     document_frequency = Counter()
     with app.app_context():
@@ -80,7 +83,7 @@ def seed(app, ideas, words):
         for start in range(1, ideas + 1, CHUNK):
             idea_rows, tag_rows = [], []
             for n in range(start, min(start + CHUNK, ideas + 1)):
-                title, description = words.sentence(4, 10)[:120], words.paragraph((2, 6))
+                title, description = next(texts)
                 document_frequency.update(set(f"{title} {description}".lower().replace(".", "").split()))
                 supporters = int(rng.paretovariate(1.2)) - 1
                 published = now - timedelta(minutes=rng.randint(0, 60 * 24 * 90))

@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from app import clock
 from app.auth.models import User
@@ -121,8 +121,15 @@ class Challenge(db.Model):
         return self.phase == "draft"
 
     @property
+    def state(self):
+        """What the challenge is doing now (challenges.state decides; every page reads it)."""
+        from challenges.state import challenge_state
+
+        return challenge_state(self)
+
+    @property
     def phase_label(self):
-        return PHASE_LABELS[self.phase]
+        return self.state.label
 
     # When a challenge takes ideas and votes: one rule, readable on a row and usable in SQL.
     @hybrid_method
@@ -167,6 +174,8 @@ class Idea(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     description_html: Mapped[str] = mapped_column(Text)
+    # The start of description_html, loaded by idea lists for the card's snippet (not a column).
+    snippet_html: Mapped[str | None] = query_expression()
     status: Mapped[str] = mapped_column(String(20), default="pending")
     # status in IDEA_PUBLIC, stored so public lists are index scans; set by
     # the validator below whenever status is assigned, so it cannot drift.

@@ -1,6 +1,7 @@
 """Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
 import hashlib
 import random
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -10,6 +11,7 @@ from app.extensions import db, htmx
 from app.forms import id_arg, int_arg
 from app.routing import hx_target, vary_on_htmx
 from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
+from challenges.home import member_home
 from challenges.loading import visible_challenge, visible_idea
 from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
 from challenges.services import challenges as challenge_phases
@@ -22,12 +24,13 @@ VISITOR_SEED_SECONDS = 600
 
 
 def _form_error(form, error):
-    """Put a service's ChallengeError beside the field it names (or on top)."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Put a service's ChallengeError beside the field it names (or on top); a schedule names several."""
+    for name, message in getattr(error, "problems", None) or [(error.field, error.message)]:
+        target = getattr(form, name, None) if name else None
+        if target is not None:
+            target.errors = list(target.errors) + [message]
+        else:
+            form.form_errors.append(message)
 
 
 def _visitor_seed():
@@ -55,6 +58,13 @@ def _visitor_seed():
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated:
+        # What changed is counted from the member's previous look at this page.
+        seen = session.get("home_seen_at")
+        mine = member_home(current_user, since=datetime.fromisoformat(seen) if seen else None,
+                           open_challenges=listings.open_challenges())
+        session["home_seen_at"] = clock.now().isoformat()
+        return render_template("home/member.html", home=mine)
     return render_template("home/index.html", challenges=listings.open_challenges(),
                            ideas=listings.momentum_ideas())
 
@@ -269,10 +279,15 @@ def review(slug):
     challenge = visible_challenge(slug)
     if not permissions.can_manage_challenge(current_user, challenge):
         abort(403)
+    return _render_review(challenge)
+
+
+def _render_review(challenge, refused_form=None, refused_idea_id=None):
     page = listings.list_ideas(current_user, challenge, sort="top", page=request.args.get("page", 1, type=int_arg),
                                with_feedback=True)
     return render_template("challenges/review.html", challenge=challenge, page=page,
-                           can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm())
+                           can_review=permissions.can_review_ideas(current_user, challenge), form=ReviewForm(),
+                           refused_form=refused_form, refused_idea_id=refused_idea_id)
 
 
 @bp.post("/ideas/<int:idea_id>/review")
@@ -284,13 +299,14 @@ def review_idea(idea_id):
         try:
             challenge_ideas.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
         except challenge_errors.ChallengeError as error:
-            flash(error.message, "error")
+            _form_error(form, error)
         else:
             db.session.commit()
             flash(f"“{idea.title}” is now {idea.status_label.lower()}.", "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("challenges.review", slug=idea.challenge.slug) + f"#idea-{idea.id}")
+            return redirect(url_for("challenges.review", slug=idea.challenge.slug) + f"#idea-{idea.id}")
+    # The decision and the feedback come back as typed, the reason beside its field.
+    db.session.rollback()
+    return _render_review(idea.challenge, refused_form=form, refused_idea_id=idea.id), 422
 
 
 # Ideas
@@ -341,13 +357,19 @@ def idea(idea_id):
         # 302, not 301: a merge can be undone, and browsers keep a 301 for ever.
         return redirect(url_for("challenges.idea", idea_id=idea.merged_into_id), 302)
     idea = visible_idea(idea_id, idea)
+    return _render_idea(idea)
+
+
+def _render_idea(idea, refused_form=None, refused_parent=None):
+    """The idea page; a refused comment comes back in its own form, text kept, error beside it."""
     challenge = idea.challenge
+    # A form puts a token in the session: a visitor, who sees no comment form, gets no cookie (issue 13).
+    blank = CommentForm(formdata=None) if current_user.is_authenticated else None
     comment_page = comments.comment_threads(current_user, idea, challenge,
                                             page=request.args.get("comments", 1, type=int_arg))
     if hx_target() == "comment-more":
         return vary_on_htmx(render_template("challenges/_comment_page.html", idea=idea, challenge=challenge,
-                                            comment_page=comment_page,
-                                            comment_form=CommentForm() if current_user.is_authenticated else None,
+                                            comment_page=comment_page, comment_form=blank, reply_form=blank,
                                             accepted_norms=screening.has_accepted_norms(current_user, challenge)))
     return vary_on_htmx(render_template(
         "challenges/idea.html",
@@ -358,7 +380,10 @@ def idea(idea_id):
         comment_page=comment_page,
         following=follows.follows_idea(current_user, idea),
         accepted_norms=screening.has_accepted_norms(current_user, challenge),
-        comment_form=CommentForm() if current_user.is_authenticated else None,
+        comment_form=refused_form if refused_form is not None and not refused_parent else blank,
+        reply_form=blank,
+        refused_form=refused_form,
+        refused_parent=refused_parent,
         action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
     ))
@@ -439,8 +464,9 @@ def post_comment(idea_id):
             accepted_norms=screening.has_accepted_norms(current_user, challenge),
         )), 200 if comment else 422
     if comment is None:
-        flash(" ".join(e for errors in list(form.errors.values()) + [form.form_errors] for e in errors), "error")
-        return redirect(url_for("challenges.idea", idea_id=idea_id) + "#comments")
+        # Without JavaScript too: the page again, the text kept, the reason beside the field.
+        db.session.rollback()
+        return vary_on_htmx(_render_idea(idea, refused_form=form, refused_parent=parent_id)), 422
     if comment.status == "pending":
         flash("Your comment waits for a moderator.", "info")
     return redirect(url_for("challenges.idea", idea_id=idea_id) + f"#comment-{comment.id}")

@@ -4,12 +4,16 @@ import logging
 from alembic import context
 from flask import current_app
 
+from search.postgres import include_object
+
 if not logging.getLogger().handlers:  # `flask db …` from a shell: show progress
     logging.basicConfig(level=logging.INFO, format="%(levelname)-5s [%(name)s] %(message)s")
 log = logging.getLogger("alembic.env")
 config = context.config
 target_db = current_app.extensions["migrate"].db
 options = current_app.extensions["migrate"].configure_args
+# Objects that exist on one database only (PostgreSQL's full-text columns) are not model drift.
+options.setdefault("include_object", include_object)
 
 
 def run_migrations_offline():

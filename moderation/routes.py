@@ -115,7 +115,20 @@ def _span(seconds):
 def _state(state):
     if not state:
         return "—"
-    return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(state.items()))
+    return ", ".join(f"{key.replace('_', ' ')}: {_plain(value)}" for key, value in sorted(state.items()))
+
+
+def _plain(value):
+    """A value as a person reads it: yes/no, not Python's True/False; words, not snake_case codes."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value) or "none"
+    return str(value).replace("_", " ")
 
 
 def _visible_item(kind, item_id):
@@ -206,9 +219,13 @@ def act(kind, item_id, action):
             error = problem.message
     if case_id and hx_target() == f"case-{case_id}":
         queue_entry = moderation_queue.queue_entry(case_id)
-        return render_template(
+        html = render_template(
             "moderation/_case.html", entry=queue_entry, decided=entry, error=error, reject_reasons=REJECT_REASONS,
-        ), (422 if error and queue_entry and queue_entry.case.decided_at is None else 200)
+        )
+        if permissions.is_site_moderator(current_user):
+            # The navigation badge and the queue's count follow each decision.
+            html += render_template("moderation/_nav_count.html", waiting=_queue_size(), oob=True)
+        return html, (422 if error and queue_entry and queue_entry.case.decided_at is None else 200)
     if error:
         flash(error, "error")
     else:
@@ -235,7 +252,8 @@ def log():
     context = dict(entries=entries, filters=filters, actions=audit.ACTION_LABELS)
     if hx_target() == "log-table":
         return render_template("moderation/_log_table.html", **context)
-    return render_template("moderation/log.html", figures=moderation_queue.figures(current_user), **context)
+    return render_template("moderation/log.html", figures=moderation_queue.figures(current_user),
+                           challenges=moderation_queue.moderated_challenges(current_user), **context)
 
 
 @bp.get("/log.csv")

@@ -25,10 +25,37 @@ from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup, escape
-from whoosh import collectors, highlight, index, qparser, sorting
-from whoosh.query import And, AndMaybe, Every, Or, Term
+from whoosh import collectors, highlight, index, sorting
+from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Term
 
-from search.schema import ANALYZER, document_key, make_schema
+from search import syntax
+from search.schema import ANALYZER, WORDS, document_key, make_schema
+
+
+def _cache_missing_length_columns():
+    """whoosh looks for a field-length column on disk (a stat call) for every posting of a field that
+    has none (ids, keywords, numbers), on each merge and commit: 7 stat calls per document, two thirds
+    of a rebuild's time. Remember that the column is missing, as whoosh remembers those it finds."""
+    from whoosh.codec import whoosh3
+
+    original = whoosh3.W3PerDocReader._cached_reader
+    if getattr(original, "_kindling", False):
+        return
+
+    def _cached_reader(self, fieldname, column):
+        missing = self.__dict__.setdefault("_kindling_missing", set())
+        if fieldname in missing:
+            return None
+        reader = original(self, fieldname, column)
+        if reader is None:
+            missing.add(fieldname)
+        return reader
+
+    _cached_reader._kindling = True
+    whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+
+_cache_missing_length_columns()
 
 FACETS = ("kind", "challenge", "status", "tags")
 FACET_FIELDS = {"kind": "kind", "challenge": "challenge", "status": "status", "tags": "tagset"}
@@ -68,20 +95,26 @@ class SearchRequest:
     limit: int = 20
     time_limit: float = 0.25
     suggest: bool = True
+    # Matches counted (with the facets) before the total is shown as "more than N".
+    count_limit: int = 1_000
 
 
 @dataclass
 class Hits:
     keys: list  # [(kind, pk)] best first
-    total: int
-    facets: dict  # name -> [(value, count)] most frequent first
+    total: int  # exact, or when `exact` is false: there are more matches than this
+    facets: dict  # name -> [(value, count)] most frequent first (of the matches counted)
     terms: frozenset  # the analysed query terms, for highlighting
-    timed_out: bool = False
+    timed_out: bool = False  # counting stopped at the time limit (the page itself is complete)
     suggestion: str | None = None
+    exact: bool = True
+    query: str = ""  # the text searched, for backends that highlight from it
 
 
 class SearchBackend(ABC):
     """What the rest of Kindling may ask of a search engine."""
+
+    keeps_index = True  # False: the engine reads the database itself, and index writes are skipped
 
     @abstractmethod
     def available(self) -> bool:
@@ -107,7 +140,7 @@ class SearchBackend(ABC):
         ...
 
     @abstractmethod
-    def rebuild(self, documents: Iterable, reload, progress=None):
+    def rebuild(self, documents: Iterable, reload, progress=None, **options):
         """Index `documents` into a fresh index and switch to it when complete.
 
         Changes written while the rebuild runs are replayed on the new index
@@ -119,6 +152,10 @@ class SearchBackend(ABC):
     def highlight(self, text: str, terms: frozenset, length=240, whole=False) -> Markup:
         """Escaped text with the matched words in <mark>; `whole` keeps all of a short text."""
         ...
+
+    def highlight_many(self, items, hits):
+        """[(text, length, whole)] -> [Markup], for the results shown (and only those)."""
+        return [self.highlight(text, hits.terms, length, whole) for text, length, whole in items]
 
 
 class _Formatter(highlight.Formatter):
@@ -184,20 +221,48 @@ class WhooshBackend(SearchBackend):
             return False
         return True
 
-    def _parser(self, fieldname="body", group=qparser.AndGroup):
-        parser = qparser.QueryParser(fieldname, self.schema, group=group)
-        # People type words, not query syntax: no field names, ranges or wildcards
-        # (a leading wildcard would walk the whole term list).
-        for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin, qparser.RangePlugin, qparser.BoostPlugin):
-            parser.remove_plugin_class(plugin)
-        return parser
+    @staticmethod
+    def _terms(text):
+        return [token.text for token in ANALYZER(text)]
+
+    def _clause(self, clause, fieldname="body"):
+        terms = self._terms(clause.text)
+        if not terms:
+            return None  # only stop words or punctuation
+        if len(terms) == 1:
+            return Term(fieldname, terms[0])
+        if clause.phrase:
+            return Phrase(fieldname, terms)
+        # One typed word the analyser splits ("status:hidden"): its words, anywhere.
+        return And([Term(fieldname, t) for t in terms])
 
     def _query(self, text):
-        """(matching query, ranking query). Matching runs on `body` alone, which also
-        holds the title and tags: one posting list per word, intersected, instead
-        of a union over three fields per word. Title words then add to the score."""
-        words = self._parser().parse(text)
-        return words, AndMaybe(words, self._parser("title", qparser.OrGroup).parse(text))
+        """(matching query, ranking query, analysed positive terms), from search.syntax.
+
+        Matching runs on `body` alone, which also holds the title and tags: one
+        posting list per word, intersected, instead of a union over three fields
+        per word. Title words then add to the score."""
+        required, excluded, terms, title_words = [], [], set(), set()
+        for group in syntax.parse(text):
+            alternatives = [q for q in (self._clause(c) for c in group) if q is not None]
+            if not alternatives:
+                continue
+            if group[0].negated:
+                excluded.extend(alternatives)
+                continue
+            required.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
+            for clause in group:
+                terms.update(self._terms(clause.text))
+                title_words.update(token.text for token in WORDS(clause.text))
+        if not required:
+            # Nothing but stop words matches nothing; only exclusions match the rest.
+            return (NullQuery, NullQuery, frozenset()) if not excluded else (
+                AndNot(Every(), Or(excluded)),) * 2 + (frozenset(),)
+        words = required[0] if len(required) == 1 else And(required)
+        if excluded:
+            words = AndNot(words, Or(excluded))
+        titles = Or([Term("title", t) for t in sorted(title_words)])
+        return words, AndMaybe(words, titles), frozenset(terms)
 
     def _visibility(self, private_challenges):
         if private_challenges is None:
@@ -246,38 +311,44 @@ class WhooshBackend(SearchBackend):
             return list(reader.column_reader(fieldname, translate=False))
         return self._remember(self._segment_key(subsearcher, "column", fieldname), read)
 
-    def _count(self, searcher, query, allowed_in, deadline):
-        """Matches and facet counts over every match, unscored, until the deadline."""
+    def _count(self, searcher, query, allowed_in, limit, deadline):
+        """Matches and facet counts, unscored: all of them, or the first `limit`.
+
+        Returns (total, facets, exact, timed_out). When counting stops early (at
+        `limit` matches or the deadline) it still looks for one more allowed
+        match, so "more than total" is true; `exact` says whether it stopped."""
         kinds, challenges, statuses, tags = Counter(), Counter(), Counter(), Counter()
-        total, timed_out = 0, False
+        total, counting, more, timed_out = 0, True, False, False
         for subsearcher, _offset in searcher.leaf_searchers():
             allowed = allowed_in(subsearcher)
             kind, challenge, status, tagset = (self._values(subsearcher, FACET_FIELDS[name]) for name in FACETS)
             matcher = query.matcher(subsearcher, subsearcher.boolean_context())
             for n, docnum in enumerate(matcher.all_ids()):
-                if n % 256 == 0 and time.perf_counter() > deadline:
-                    timed_out = True
-                    break
+                if counting and total and n % 64 == 0 and time.thread_time() > deadline:
+                    counting, timed_out = False, True
                 if allowed is not None and docnum not in allowed:
                     continue
+                if not counting or total >= limit:
+                    more = True  # one match beyond those counted: "more than total" holds
+                    break
                 total += 1
                 kinds[kind[docnum]] += 1
                 challenges[challenge[docnum]] += 1
                 statuses[status[docnum]] += 1
                 if tagset[docnum]:
                     tags.update(tagset[docnum])
-            if timed_out:
+            if more:
                 break
         facets = {}
         for name, counter in zip(FACETS, (kinds, challenges, statuses, tags), strict=True):
             values = ((v.decode(), n) for v, n in counter.items() if v)
             facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
-        return total, facets, timed_out
+        return total, facets, not more, timed_out and more
 
     def search(self, request):
         searcher = self._searcher()
         text = request.text.strip()
-        words, ranked = self._query(text) if text else (Every(), Every())
+        words, ranked, terms = self._query(text) if text else (Every(), Every(), frozenset())
         conditions = [Term(name if name != "tag" else "tags", str(value))
                       for name, value in sorted(request.filters.items()) if value]
         visibility = self._visibility(request.private_challenges)
@@ -288,41 +359,60 @@ class WhooshBackend(SearchBackend):
             "supporters": sorting.FieldFacet("supporters", reverse=True),
             "newest": sorting.FieldFacet("published", reverse=True),
         }.get(request.sort)
-        deadline = time.perf_counter() + request.time_limit
-        # The page of results: a top-N collector, which skips blocks of postings
-        # that cannot make the cut (so common words stay fast).
+        # The time limit counts this thread's CPU time, not the clock's: on a busy machine
+        # the same search must give the same total.
+        deadline = time.thread_time() + request.time_limit
+        # The page of results always runs to the end, so the ranking never depends
+        # on the time limit; a top-N collector skips blocks of postings that cannot
+        # make the cut, which keeps common words fast.
         top = searcher.collector(limit=request.offset + request.limit, sortedby=sortedby)
-        results, timed_out = self._collect(searcher, ranked, top, allowed_in, deadline)
-        # The total and the facets: every match, unscored, in what is left of the time.
-        total, facets, counts_timed_out = self._count(searcher, words, allowed_in, deadline)
+        results = self._collect(searcher, ranked, top, allowed_in)
+        # The total and the facets: up to count_limit matches, unscored, in the time left.
+        total, facets, exact, timed_out = self._count(searcher, words, allowed_in, request.count_limit, deadline)
         keys = []
         for hit in results[request.offset:request.offset + request.limit]:
             kind, _, pk = hit["key"].partition(":")
             keys.append((kind, int(pk)))
-        terms = frozenset(t for f, t in words.iter_all_terms() if f == "body")
-        total = max(total, results.scored_length())
-        hits = Hits(keys, total, facets, terms, timed_out or counts_timed_out)
-        if request.suggest and text and total < 3:
-            hits.suggestion = self._suggest(searcher, words, text, allowed_in, deadline + 0.05)
+        if not exact:
+            # More than `total` were counted; the page proves at least as many as it holds.
+            total = max(total, results.scored_length() - 1)
+        hits = Hits(keys, total, facets, terms, timed_out, exact=exact, query=text)
+        if request.suggest and text and exact and total < 3:
+            hits.suggestion = self._suggest(searcher, text, allowed_in)
         return hits
 
     @staticmethod
-    def _collect(searcher, query, collector, allowed_in, deadline):
-        """Run a collector until the deadline; past it, keep what was found (best first)."""
+    def _collect(searcher, query, collector, allowed_in, deadline=None):
+        """Run a collector over the allowed documents (until the deadline, if any)."""
         limited = _FilterUntil(collector, allowed_in, deadline)
         searcher.search_with_collector(query, limited)
-        return limited.results(), limited.timed_out
+        return limited.results()
 
-    def _suggest(self, searcher, query, text, allowed_in, deadline):
+    def _suggest(self, searcher, text, allowed_in):
+        """The query with unknown words replaced by the closest title words, if that finds something."""
         # Suggestions are whole title words (kept unstemmed for this), not stems.
-        correction = searcher.correct_query(query, text, prefix=1, correctors={"body": searcher.corrector("title")})
-        if correction.query == query or correction.string.lower() == text.lower():
+        corrector = searcher.corrector("title")
+        reader = searcher.reader()
+        changed, pieces, at = False, [], 0
+        for group in syntax.parse(text):
+            for clause in group:
+                if clause.phrase or clause.negated or not clause.text.isalpha():
+                    continue
+                terms = self._terms(clause.text)
+                if not terms or reader.doc_frequency("body", terms[0]):
+                    continue
+                options = corrector.suggest(clause.text.lower(), limit=1, prefix=1)
+                if options and options[0] != clause.text.lower():
+                    pieces += [text[at:clause.start], options[0]]
+                    at, changed = clause.end, True
+        if not changed:
             return None
+        corrected = "".join(pieces) + text[at:]
         # Offered only when it finds something this viewer may see: a word
         # from a hidden idea must not leak through "did you mean".
-        found, _ = self._collect(searcher, self._parser().parse(correction.string), searcher.collector(limit=1),
-                                 allowed_in, deadline)
-        return correction.string if found.scored_length() else None
+        words, _, _ = self._query(corrected)
+        found = self._collect(searcher, words, searcher.collector(limit=1), allowed_in)
+        return corrected if found.scored_length() else None
 
     def similar(self, text, title, *, kind, challenge_id, exclude_pk=None, limit=5, time_limit=0.25):
         searcher = self._searcher()
@@ -335,8 +425,8 @@ class WhooshBackend(SearchBackend):
             return []
         conditions = [Term("kind", kind), Term("challenge", str(challenge_id)), Term("public", "1")]
         top = searcher.collector(limit=limit + 1)
-        results, _ = self._collect(searcher, Or(clauses), top, self._allowed_in(conditions),
-                                   time.perf_counter() + time_limit)
+        results = self._collect(searcher, Or(clauses), top, self._allowed_in(conditions),
+                                time.perf_counter() + time_limit)
         return [hit["pk"] for hit in results if hit["pk"] != exclude_pk][:limit]
 
     def highlight(self, text, terms, length=240, whole=False):
@@ -412,20 +502,28 @@ class WhooshBackend(SearchBackend):
                 with open(self.root / self.REPLAY, "a") as log:
                     log.writelines(f"{key}\n" for key in batch.touched)
 
-    def rebuild(self, documents, reload, progress=None):
+    def rebuild(self, documents, reload, progress=None, procs=1, limitmb=256):
+        """`procs` > 1 analyses documents in that many processes (whoosh's MpWriter), each writing
+        a segment of its own; the segments are kept as they are (merging them would cost as much
+        again) and later incremental writes merge small segments as usual."""
         with self._lock():
             (self.root / self.MARKER).write_text(str(os.getpid()))
             (self.root / self.REPLAY).write_text("")
-        generation = self.root / f"gen-{time.time_ns()}"
+            previous = self._live_generation()
+        generation, writer = self.root / f"gen-{time.time_ns()}", None
         try:
             generation.mkdir(parents=True)
             ix = index.create_in(generation, self.schema)
-            writer = ix.writer(limitmb=128)
+            if procs > 1:
+                writer = ix.writer(procs=procs, limitmb=limitmb // procs, multisegment=True, batchsize=256)
+            else:
+                writer = ix.writer(limitmb=limitmb)
             for document in documents:
                 writer.add_document(**self._fields(document))
                 if progress:
                     progress(1)
-            writer.commit(optimize=True)
+            writer, committing = None, writer
+            committing.commit(optimize=procs == 1)
             with self._lock():
                 replay = set((self.root / self.REPLAY).read_text().split())
                 if replay:
@@ -437,11 +535,18 @@ class WhooshBackend(SearchBackend):
                 (self.root / self.MARKER).unlink(missing_ok=True)
                 (self.root / self.REPLAY).unlink(missing_ok=True)
         except BaseException:
+            # The live index was never touched: only this unfinished generation goes.
+            if writer is not None:
+                writer.cancel()  # closes its files (and stops its processes)
             shutil.rmtree(generation, ignore_errors=True)
             (self.root / self.MARKER).unlink(missing_ok=True)
             raise
-        self._prune(keep=generation)
+        self._prune(keep={generation, previous})
         return generation
+
+    def _live_generation(self):
+        link = self.root / self.CURRENT
+        return Path(os.path.realpath(link)) if link.is_symlink() else None
 
     def _switch(self, generation):
         staging = self.root / f"{self.CURRENT}.{os.getpid()}.tmp"
@@ -450,10 +555,13 @@ class WhooshBackend(SearchBackend):
         os.replace(staging, self.root / self.CURRENT)  # rename(2): readers see old or new, never neither
 
     def _prune(self, keep):
-        """Keep the live generation and the one before it (searchers may still read it)."""
-        generations = sorted((p for p in self.root.glob("gen-*") if p != keep), key=lambda p: p.name)
-        for old in generations[:-1]:
-            shutil.rmtree(old, ignore_errors=True)
+        """Delete generations older than the new one, except the one it replaced (searchers
+        may still read it). What a killed rebuild left goes too; a newer directory may be
+        another rebuild at work, and stays."""
+        newest = max(p.name for p in keep if p is not None)
+        for old in self.root.glob("gen-*"):
+            if old not in keep and old.name < newest:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 class _FilterUntil(collectors.FilterCollector):
@@ -481,7 +589,7 @@ class _FilterUntil(collectors.FilterCollector):
     def collect_matches(self):
         child, allowed = self.child, self.allowed
         for n, docnum in enumerate(child.matches()):
-            if n % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
+            if self.deadline is not None and n % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
                 self.timed_out = True
                 return
             if allowed is None or docnum in allowed:

@@ -1,9 +1,13 @@
 """/search and the similar-ideas fragment. Thin: read the request, call a service, render."""
+import sys
+
 import click
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_login import current_user
+from tqdm import tqdm
 
 from app import permissions
+from app.database import reading
 from app.extensions import db, htmx
 from app.forms import id_arg
 from challenges.services import listings as challenge_listings
@@ -58,7 +62,11 @@ def similar_ideas(slug):
 @bp.cli.command("rebuild")
 def rebuild_command():
     """Rebuild the search index from the database; searches use the old index until it is done."""
-    total = services.count_documents()
-    with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
-        generation = services.rebuild(progress=bar.update)
+    if not services.backend().keeps_index:
+        click.echo("SEARCH_BACKEND=postgres searches the database itself: there is no index to rebuild.")
+        return
+    with reading():  # the whole rebuild only reads: it never holds SQLite's write lock
+        total = services.count_documents()
+        with tqdm(total=total, desc="Indexing", unit=" documents", unit_scale=True, file=sys.stdout) as bar:
+            generation = services.rebuild(progress=bar.update)
     click.echo(f"Indexed {total:,} documents into {generation}.")

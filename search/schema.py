@@ -5,7 +5,7 @@ sort; the text shown to people is read from SQL at query time, so a
 result is always current and passes app.permissions before it is shown.
 """
 from whoosh import columns, fields
-from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.support.charset import accent_map
 
 KINDS = ("idea", "challenge", "comment")
@@ -13,18 +13,22 @@ KINDS = ("idea", "challenge", "comment")
 # Lower case, accents folded ("énergie" and "energie" are one term),
 # English stemming; the same analyzer reads queries, so both sides agree.
 ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
+# The same without stemming, for title words: they rank (a title holding the typed
+# word itself scores higher) and they are the words "did you mean" offers.
+WORDS = StandardAnalyzer() | CharsetFilter(accent_map)
 
 
 def make_schema():
     return fields.Schema(
         key=fields.ID(unique=True, stored=True),  # "idea:42"
         kind=fields.ID(stored=True, sortable=True),
-        pk=fields.NUMERIC(int, bits=64, stored=True),
-        # Spelling suggestions come from title words (kept unstemmed in a side
-        # field); doing the same for bodies doubled the postings and the rebuild time.
-        title=fields.TEXT(analyzer=ANALYZER, field_boost=3.0, spelling=True),
+        pk=fields.STORED(),  # read back from hits; never searched
+        # Title words, unstemmed: they add to the score, and spelling suggestions come
+        # from them. Unstemmed, the field is its own spelling dictionary: a stemmed title
+        # would need a second, unstemmed copy of every title (a third of a rebuild's time).
+        title=fields.TEXT(analyzer=WORDS, field_boost=3.0, spelling=True, phrase=False),
         body=fields.TEXT(analyzer=ANALYZER),  # indexed with the title and tags too: queries match here
-        tags=fields.KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=2.0),
+        tags=fields.KEYWORD(commas=True, lowercase=True),  # the tag filter; tag words are matched in `body`
         # The same tags as a per-document list: counting a facet reads it only for
         # matching documents (facets on `tags` itself walk every posting of every tag).
         tagset=fields.COLUMN(columns.VarBytesListColumn()),
@@ -32,8 +36,10 @@ def make_schema():
         challenge=fields.ID(sortable=True),
         # "1" when every visitor may see it; moderators may search the rest.
         public=fields.ID(),
-        supporters=fields.NUMERIC(int, bits=32, sortable=True),
-        published=fields.NUMERIC(int, bits=64, sortable=True),  # epoch seconds
+        # Sort keys only, so columns without terms: a NUMERIC field would index 8 to 16
+        # range terms per document, which no query here uses.
+        supporters=fields.COLUMN(columns.NumericColumn("i")),
+        published=fields.COLUMN(columns.NumericColumn("q")),  # epoch seconds
     )
 
 

@@ -4,27 +4,44 @@ The index answers with keys in ranked order; the rows are then loaded
 with SQL under app.permissions, so a result is always current and hidden
 content never shows, even before its reindex job has run.
 """
+import os
 from dataclasses import dataclass, field
 
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import jobs, permissions
+from app.database import reading
 from app.extensions import db
 from app.limits import MAX_QUERY
-from challenges.models import IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Challenge, Comment, Idea
+from app.tags import Tag
+from app.text import plain_text
+from challenges.models import (
+    IDEA_PUBLIC,
+    IDEA_STATUS_LABELS,
+    PHASE_LABELS,
+    Challenge,
+    Comment,
+    Idea,
+    idea_tags,
+)
 from search.backend import SORTS, Document, IndexUnavailable, SearchRequest, backend_for
+from search.postgres import PostgresBackend, install_ddl
 from search.schema import KINDS
+
+install_ddl(db.metadata)
 
 QUEUE = jobs.SEARCH_QUEUE
 PER_PAGE = 20
 MAX_PAGE = 50  # deep pages cost the engine more than they help people
 # Seconds the engine may spend on one search; with SQL and rendering the page stays under 300 ms.
 TIME_LIMIT = 0.2
+COUNT_LIMIT = 1_000
 SIMILAR_LIMIT = 5
-BATCH = 1000
+BATCH = 2000
+MULTIPROCESS_FROM = 20_000  # documents; below it, starting processes costs more than it saves
 
 KIND_LABELS = {"idea": "Ideas", "challenge": "Challenges", "comment": "Comments"}
 SORT_LABELS = {"relevance": "Relevance", "supporters": "Most supported", "newest": "Newest"}
@@ -33,6 +50,8 @@ STATUS_LABELS = {**PHASE_LABELS, **IDEA_STATUS_LABELS, "deleted": "Deleted"}
 
 
 def backend():
+    if current_app.config.get("SEARCH_BACKEND") == "postgres":
+        return PostgresBackend(db.session)
     return backend_for(current_app.config["SEARCH_INDEX_DIR"])
 
 
@@ -118,16 +137,57 @@ def documents_for(keys):
     return documents
 
 
+def _tags_by_owner(association, owner_column, pks):
+    rows = db.session.execute(
+        select(owner_column, Tag.name).join(Tag, Tag.id == association.c.tag_id).where(owner_column.in_(pks))
+        .order_by(owner_column, Tag.name))
+    tags = {}
+    for pk, name in rows:
+        tags.setdefault(pk, []).append(name)
+    return tags
+
+
+def _idea_batches(after):
+    """Rebuild reads: only the indexed columns, as plain rows (no ORM objects), in id order."""
+    columns = (Idea.id, Idea.title, Idea.description, Idea.status, Idea.challenge_id, Idea.supporter_count,
+               Idea.published_at, Idea.created_at, Challenge.phase)
+    rows = db.session.execute(select(*columns).join(Challenge, Challenge.id == Idea.challenge_id)
+                              .where(Idea.id > after).order_by(Idea.id).limit(BATCH)).all()
+    tags = _tags_by_owner(idea_tags, idea_tags.c.idea_id, [r.id for r in rows]) if rows else {}
+    return rows, [Document(
+        kind="idea", pk=r.id, title=r.title, body=r.description, status=r.status, challenge_id=r.challenge_id,
+        public=r.status in IDEA_PUBLIC and r.phase != "draft", tags=tags.get(r.id, []),
+        supporters=r.supporter_count, published=r.published_at or r.created_at) for r in rows]
+
+
+def _comment_batches(after):
+    columns = (Comment.id, Comment.body, Comment.status, Comment.created_at, Idea.status.label("idea_status"),
+               Idea.challenge_id, Challenge.phase)
+    rows = db.session.execute(
+        select(*columns).join(Idea, Idea.id == Comment.idea_id).join(Challenge, Challenge.id == Idea.challenge_id)
+        .where(Comment.id > after).order_by(Comment.id).limit(BATCH)).all()
+    return rows, [Document(
+        kind="comment", pk=r.id, title="", body=r.body, status=r.status, challenge_id=r.challenge_id,
+        public=r.status == "published" and r.idea_status in IDEA_PUBLIC and r.phase != "draft",
+        published=r.created_at) for r in rows]
+
+
+def _challenge_batches(after):
+    ids = list(db.session.scalars(select(Challenge.id).where(Challenge.id > after).order_by(Challenge.id)
+                                  .limit(BATCH)))
+    return ids, _load_challenges(Challenge.id.in_(ids)) if ids else []  # few rows: the ORM loader will do
+
+
 def all_documents():
-    """Every challenge, idea and comment, streamed in batches of ids."""
-    for load, column in _LOADERS.values():
+    """Every challenge, idea and comment, streamed in batches read in id order."""
+    for batches in (_challenge_batches, _idea_batches, _comment_batches):
         last = 0
         while True:
-            ids = list(db.session.scalars(select(column).where(column > last).order_by(column).limit(BATCH)))
-            if not ids:
+            rows, documents = batches(last)
+            if not rows:
                 break
-            yield from load(column.in_(ids))
-            last = ids[-1]  # the session's identity map is weak: finished batches are freed
+            yield from documents
+            last = documents[-1].pk
 
 
 def count_documents():
@@ -139,6 +199,8 @@ def count_documents():
 
 def reindex(keys):
     """Bring these documents up to date, or drop them when their rows are gone."""
+    if not backend().keeps_index:
+        return
     keys = sorted(set(keys))
     documents = documents_for(keys)
     found = {d.key for d in documents}
@@ -161,8 +223,16 @@ def challenge_family_keys(challenge_id):
     return [f"challenge:{challenge_id}", *(f"idea:{i}" for i in idea_ids), *(f"comment:{c}" for c in comment_ids)]
 
 
-def rebuild(progress=None):
-    return backend().rebuild(all_documents(), documents_for, progress)
+def rebuild(progress=None, procs=None):
+    """Rebuild the index from the database. Large rebuilds use every CPU core (whoosh's MpWriter)."""
+    engine = backend()
+    if not engine.keeps_index:
+        return None
+    # Minutes of reading: on SQLite it must not hold the write lock (BEGIN IMMEDIATE) all along.
+    with reading():
+        if procs is None:
+            procs = min(4, os.cpu_count() or 1) if count_documents() >= MULTIPROCESS_FROM else 1
+        return engine.rebuild(all_documents(), documents_for, progress, procs=procs)
 
 
 def request_rebuild():
@@ -211,6 +281,7 @@ class SearchPage:
     facets: list = field(default_factory=list)
     suggestion: str | None = None
     timed_out: bool = False
+    exact: bool = True  # False: there are more than `total` results (counting stopped there)
     unavailable: bool = False
     error: str | None = None
     may_include_hidden: bool = False
@@ -221,7 +292,8 @@ class SearchPage:
 
     @property
     def pages(self):
-        return min(MAX_PAGE, max(1, -(-self.total // PER_PAGE)))
+        # When counting stopped early there are at least total + 1 results.
+        return min(MAX_PAGE, max(1, -(-(self.total + (not self.exact)) // PER_PAGE)))
 
     @property
     def has_next(self):
@@ -292,6 +364,7 @@ def search(viewer, *, q, filters, sort="relevance", page=1, include_hidden=False
     request = SearchRequest(
         text=q, filters=filters, private_challenges=private, sort=sort, offset=(page - 1) * PER_PAGE,
         limit=PER_PAGE, time_limit=current_app.config.get("SEARCH_TIME_LIMIT", TIME_LIMIT),
+        count_limit=current_app.config.get("SEARCH_COUNT_LIMIT", COUNT_LIMIT),
     )
     try:
         hits = backend().search(request)
@@ -299,7 +372,8 @@ def search(viewer, *, q, filters, sort="relevance", page=1, include_hidden=False
         result.unavailable = True
         request_rebuild()
         return result
-    result.total, result.suggestion, result.timed_out = hits.total, hits.suggestion, hits.timed_out
+    result.total, result.exact, result.suggestion, result.timed_out = (
+        hits.total, hits.exact, hits.suggestion, hits.timed_out)
     result.results = _load_results(viewer, hits, private)
     result.facets = _facets(viewer, hits.facets, filters)
     return result
@@ -339,22 +413,30 @@ def _load_results(viewer, hits, private):
                    or_(public_comment, moderated) if hidden_ok else public_comment)
         )
         rows.update({("comment", c.id): (c, i) for c, i in comments})
-    engine = backend()
-    results = []
+    shown = []
     for key in hits.keys:
         row = rows.get(key)
-        if row is None:
-            continue  # hidden or deleted since it was indexed: its reindex job is on the way
-        if key[0] == "idea":
-            results.append(Result("idea", row, engine.highlight(row.title, hits.terms, whole=True),
-                                  engine.highlight(row.description, hits.terms), row.challenge))
-        elif key[0] == "challenge":
-            results.append(Result("challenge", row, engine.highlight(row.title, hits.terms, whole=True),
-                                  engine.highlight(f"{row.summary} {row.problem}", hits.terms), row))
+        if row is not None:  # else hidden or deleted since it was indexed: its reindex job is on the way
+            shown.append((key[0], row))
+    # Highlighted: the shown results' shown fields only, in one call to the engine.
+    texts = []
+    for kind, row in shown:
+        if kind == "idea":
+            texts += [(row.title, 240, True), (plain_text(row.description_html), 240, False)]
+        elif kind == "challenge":
+            texts += [(row.title, 240, True), (f"{row.summary} {plain_text(row.problem_html)}", 240, False)]
+        else:
+            texts += [(plain_text(row[0].body_html), 240, False)]
+    marked = iter(backend().highlight_many(texts, hits))
+    results = []
+    for kind, row in shown:
+        if kind == "idea":
+            results.append(Result("idea", row, next(marked), next(marked), row.challenge))
+        elif kind == "challenge":
+            results.append(Result("challenge", row, next(marked), next(marked), row))
         else:
             comment, idea = row
-            results.append(Result("comment", comment, engine.highlight(idea.title, frozenset(), whole=True),
-                                  engine.highlight(comment.body, hits.terms), idea=idea))
+            results.append(Result("comment", comment, escape(idea.title), next(marked), idea=idea))
     return results
 
 

@@ -76,6 +76,12 @@ class ChallengeFactory(BaseFactory):
         return kwargs
 
 
+def _render(text, lite=False):
+    from app.markdown import render_markdown, render_markdown_lite
+
+    return (render_markdown_lite if lite else render_markdown)(text)
+
+
 class IdeaFactory(BaseFactory):
     """A published idea; IdeaFactory(status="hidden") for any other status.
 
@@ -92,7 +98,8 @@ class IdeaFactory(BaseFactory):
     author_id = factory.LazyAttribute(lambda o: o.author.id)
     title = factory.Sequence(lambda n: f"Share leftover bread number {n} with neighbours")
     description = "A shared fridge in each building, stocked by bakeries at closing time."
-    description_html = "<p>A shared fridge in each building, stocked by bakeries at closing time.</p>"
+    # The rendered text follows the description, as the service renders it.
+    description_html = factory.LazyAttribute(lambda o: _render(o.description))
     status = "published"
     random_key = factory.Sequence(lambda n: (n * 2654435761) % 2**31)
     published_at = factory.LazyFunction(lambda: _days(0))
@@ -115,7 +122,7 @@ class CommentFactory(BaseFactory):
     author = factory.SubFactory(UserFactory)
     author_id = factory.LazyAttribute(lambda o: o.author.id)
     body = "What about the markets on Sunday?"
-    body_html = "<p>What about the markets on Sunday?</p>"
+    body_html = factory.LazyAttribute(lambda o: _render(o.body, lite=True))
     status = "published"
     depth = 0
 

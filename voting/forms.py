@@ -18,17 +18,37 @@ class LadderForm(KindlingForm):
     steps = FieldList(FormField(StepForm), min_entries=LADDER_MAX_STEPS, max_entries=LADDER_MAX_STEPS)
 
     def filled_steps(self):
-        """The rungs given, in order, and None; or None and what is wrong."""
-        steps = []
+        """The rungs given, in order, and None; or None and what is wrong.
+
+        Each problem is also put beside the box it is about, so the person
+        sees which row to fix."""
+        steps, first_problem = [], None
+
+        def refuse(field, message):
+            nonlocal first_problem
+            field.errors = list(field.errors) + [message]
+            first_problem = first_problem or message
+
+        previous = None
         for number, row in enumerate(self.steps, start=1):
             supporters, days = row.form.supporters.data, row.form.days.data
             if supporters is None and days is None:
                 continue
-            if supporters is None or days is None:
-                return None, f"Milestone {number}: give both the supporters and the days."
+            if supporters is None:
+                refuse(row.form.supporters, f"Milestone {number}: give the supporters as well as the days.")
+                continue
+            if days is None:
+                refuse(row.form.days, f"Milestone {number}: give the days as well as the supporters.")
+                continue
+            if previous is not None and supporters <= previous:
+                refuse(row.form.supporters, f"Milestone {number} needs more supporters than the one before it "
+                                            f"({previous:,}).")
+            previous = supporters
             steps.append((supporters, days))
-        if not steps:
-            return None, "Give at least one milestone."
+        if not steps and first_problem is None:
+            refuse(self.steps[0].form.supporters, "Give at least one milestone.")
+        if first_problem:
+            return None, first_problem
         return steps, None
 
 

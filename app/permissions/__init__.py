@@ -143,14 +143,10 @@ def visible_challenges_clause(user):
 
 def submission_verdict(challenge, now=None):
     """Whether the challenge takes new ideas now, whoever asks."""
-    now = now or clock.now()
-    if challenge.is_draft:
-        return refuse("This challenge is not published yet.", 422)
-    if challenge.phase == "submission" and clock.aware(challenge.submission_at) > now:
-        return refuse(f"This challenge takes ideas from {clock.aware(challenge.submission_at):%d %B %Y}.", 422)
-    if not challenge.takes_ideas(now):
-        return refuse(f"This challenge no longer takes new ideas: it is in its {challenge.phase_label.lower()} phase.", 422)
-    return ALLOWED
+    from challenges.state import challenge_state  # the one place that names a challenge's state
+
+    state = challenge_state(challenge, now)
+    return ALLOWED if state.takes_ideas else refuse(state.notice, 422)
 
 
 def can_submit_idea(user, challenge, now=None):

@@ -13,6 +13,7 @@ from app.tags import tags_named
 from challenges.models import FORMATS, MODERATION_POLICIES, PHASES, Challenge
 from challenges.services.errors import ChallengeError, PhaseError
 from challenges.services.follows import follow_challenge
+from challenges.state import challenge_state
 
 
 def slugify(text):
@@ -64,10 +65,28 @@ class Schedule:
         order += [("review_at", self.review_at), ("results_at", self.results_at)]
         if self.closed_at is not None:
             order.append(("closed_at", self.closed_at))
-        for (_, earlier), (name, later) in zip(order, order[1:], strict=False):
-            if later <= earlier:
-                found.append((name, "This date must come after the phase before it."))
+        # Each date is checked against every date before it, so three dates
+        # out of order are three messages, each beside its own field.
+        latest_name, latest = order[0]
+        for name, moment in order[1:]:
+            if moment <= latest:
+                found.append((name, f"This date must come after “{SCHEDULE_LABELS[latest_name]}” "
+                                    f"({latest:%d %b %Y})."))
+            else:
+                latest_name, latest = name, moment
         return found
+
+
+SCHEDULE_LABELS = {"submission_at": "Ideas open", "voting_at": "Voting opens", "review_at": "Review starts",
+                   "results_at": "Results announced", "closed_at": "Closes"}
+
+
+class ScheduleError(ChallengeError):
+    """Every date that goes backwards, each with its field."""
+
+    def __init__(self, problems):
+        super().__init__(problems[0][1], problems[0][0])
+        self.problems = problems
 
 
 def _apply_challenge_fields(challenge, *, title, summary, problem, norms, format, is_open, moderation_policy,
@@ -76,8 +95,9 @@ def _apply_challenge_fields(challenge, *, title, summary, problem, norms, format
         raise ChallengeError("Choose a format.", "format")
     if moderation_policy not in MODERATION_POLICIES:
         raise ChallengeError("Choose a moderation policy.", "moderation_policy")
-    for name, message in schedule.problems(is_open):
-        raise ChallengeError(message, name)
+    problems = schedule.problems(is_open)
+    if problems:
+        raise ScheduleError(problems)
     challenge.title = title
     challenge.summary = summary
     challenge.problem = problem
@@ -157,9 +177,13 @@ def move_phase(actor, challenge, phase):
         raise PhaseError("Choose a phase to move to.", "phase")
     if phase == "voting" and challenge.is_open:
         raise PhaseError("An open challenge takes votes during submission; it has no separate voting phase.", "phase")
-    if phase == challenge.phase:
-        raise PhaseError(f"The challenge is already in {challenge.phase_label.lower()}.", "phase")
-    _set_phase(challenge, phase, clock.now())
+    now = clock.now()
+    state = challenge_state(challenge, now)
+    if phase == state.key:
+        raise PhaseError(f"The challenge is already in {state.label.lower()}.", "phase")
+    if phase == "submission" and state.is_upcoming:
+        challenge.submission_at = now  # opened early, by hand
+    _set_phase(challenge, phase, now)
     return challenge
 
 

@@ -17,6 +17,7 @@ from challenges.services.screening import check_norms, screen_contribution
 
 RANDOM_KEY_SPACE = 2**31
 REVIEW_DECISIONS = ("shortlisted", "selected", "not_selected")
+FEEDBACK_REQUIRED = ("selected", "not_selected")
 _REVIEWABLE = ("published", "in_review", "shortlisted", "selected", "not_selected", "expired")
 
 
@@ -157,8 +158,13 @@ def review_idea(actor, idea, challenge, decision, feedback):
         raise ChallengeError("Choose shortlisted, selected or not selected.", "decision")
     if idea.status not in _REVIEWABLE:
         raise StatusError("Only public ideas can be reviewed.")
+    feedback = feedback or ""
     if len(feedback) > 5_000:
         raise ChallengeError("Keep the feedback under 5,000 characters.", "feedback")
+    if decision in FEEDBACK_REQUIRED and not feedback.strip():
+        # Authors are promised written feedback on a final decision.
+        raise ChallengeError(f"Tell the author why their idea is {decision.replace('_', ' ')}: "
+                             "written feedback is required for this decision.", "feedback")
     if idea.status != decision:
         set_idea_status(idea, decision, actor=actor)
     idea.feedback = feedback

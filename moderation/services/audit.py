@@ -2,7 +2,7 @@
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app import clock, permissions
@@ -90,7 +90,10 @@ def _log_query(viewer, filters):
     if filters.member:
         query = query.where(subject.username_key == username_key(filters.member))
     if filters.challenge:
-        query = query.where(Challenge.slug == filters.challenge)
+        # The log's select sends the challenge's id; links and older bookmarks may send its slug.
+        by_slug = Challenge.slug == filters.challenge
+        query = query.where(or_(by_slug, Challenge.id == int(filters.challenge))
+                            if filters.challenge.isdecimal() and len(filters.challenge) < 10 else by_slug)
     if filters.action:
         query = query.where(AuditEntry.action == filters.action)
     return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from app import clock, permissions
 from app.extensions import db
 from app.limits import NEW_MEMBER_AGE, NEW_MEMBER_IDEAS_PER_DAY, NEW_MEMBER_LINKS
+from app.text import plural
 from challenges.models import Comment, Idea
 from challenges.services import screening as challenge_screening
 from challenges.services.errors import ChallengeError
@@ -36,15 +37,16 @@ def check_trust_limits(user, kind, link_count, field_name, edit=False, paced=Fal
         return  # pace limits guard the site against floods of new posts; scripts and demo seeding may skip them
     interval = timedelta(seconds=current_app.config.get("NEW_MEMBER_PACE_SECONDS", NEW_MEMBER_INTERVAL.seconds))
     now = clock.now()
-    last_idea, last_comment = db.session.execute(select(
-        select(func.max(Idea.created_at)).where(Idea.author_id == user.id).scalar_subquery(),
-        select(func.max(Comment.created_at)).where(Comment.author_id == user.id).scalar_subquery(),
-    )).one()
-    latest = max((clock.aware(m) for m in (last_idea, last_comment) if m), default=None)
+    # Paced per kind of contribution: the natural first journey (an idea, then
+    # a comment on someone's idea) is never refused; a burst of the same kind is.
+    model = Idea if kind == "idea" else Comment
+    latest = db.session.scalar(select(func.max(model.created_at)).where(model.author_id == user.id))
+    latest = clock.aware(latest) if latest else None
     if latest and now - latest < interval:
         wait = int((interval - (now - latest)).total_seconds()) + 1
-        raise ChallengeError(f"New members post at most once every {interval.seconds} seconds: "
-                             f"wait {wait} more seconds.", field_name)
+        noun = "idea" if kind == "idea" else "comment"
+        raise ChallengeError(f"New members post at most one {noun} every {plural(interval.seconds, 'second')}: "
+                             f"wait {plural(wait, 'more second', 'more seconds')}.", field_name)
     if kind == "idea":
         today = db.session.scalar(select(func.count()).select_from(Idea).where(
             Idea.author_id == user.id, Idea.created_at >= now - timedelta(days=1)))

@@ -71,6 +71,9 @@ def test_eleventh_failed_login_in_a_minute_is_refused_with_retry_after(client, s
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "Too many attempts" in response.get_data(as_text=True)
+    wait = int(response.headers["Retry-After"])
+    assert f"Try again in {wait} second" in response.get_data(as_text=True) or \
+        f"Try again in {wait + 1} second" in response.get_data(as_text=True)
     # even the right password waits
     assert login_form(client, "grace").status_code == 429
 

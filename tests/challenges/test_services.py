@@ -49,7 +49,7 @@ def test_schedule_that_goes_backwards_is_explained(session):
     bad.review_at = bad.voting_at - timedelta(days=1)
     with pytest.raises(errors.ChallengeError) as error:
         challenge_phases.create_challenge(UserFactory(), **challenge_fields(schedule=bad))
-    assert error.value.field == "review_at" and "after the phase before" in error.value.message
+    assert error.value.field == "review_at" and "must come after" in error.value.message
 
 
 def test_closed_challenge_needs_voting_date_open_one_does_not(session):

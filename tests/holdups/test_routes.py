@@ -33,7 +33,7 @@ def test_owner_sets_up_a_holdup_with_the_default_agenda(app, session):
     bad = client.post(f"/challenges/{challenge.slug}/holdup", data={
         "day": day, "at": "18:00", "time_zone": "Mars/Olympus", "duration_minutes": "120", "capacity": "15",
         "dot_budget": "3", "place": "La Ruche"})
-    assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Choose one of the options for" in bad.get_data(as_text=True)
     response = client.post(f"/challenges/{challenge.slug}/holdup", data={
         "day": day, "at": "18:00", "time_zone": "America/New_York", "duration_minutes": "120", "capacity": "15",
         "dot_budget": "3", "place": "", "online_link": "javascript:alert(1)"})

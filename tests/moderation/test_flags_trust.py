@@ -98,13 +98,22 @@ def test_new_members_get_two_links_at_most(session, challenge, member):
     submit(member, challenge, description=f"{DESCRIPTION} https://a.example https://b.example")
 
 
-def test_new_members_post_once_per_30_seconds(session, challenge, member):
+def test_new_members_post_one_of_a_kind_per_30_seconds(session, challenge, member):
     clock.freeze(clock.now())
     idea = submit(member, challenge, paced=True)
+    # The natural first journey: an idea, then at once a comment. Never refused.
+    clock.freeze(clock.now() + timedelta(seconds=5))
+    challenge_comments.post_comment(member, idea, challenge, "First comment, just after my idea", paced=True)
     clock.freeze(clock.now() + timedelta(seconds=10))
-    with pytest.raises(ChallengeError, match="wait 21 more seconds"):
+    with pytest.raises(ChallengeError, match="wait 21 more seconds") as refused:
         challenge_comments.post_comment(member, idea, challenge, "Me again", paced=True)
-    clock.freeze(clock.now() + timedelta(seconds=21))
+    assert refused.value.field == "body"
+    with pytest.raises(ChallengeError, match="one idea every 30 seconds: wait 16 more seconds"):
+        submit(member, challenge, title="A second idea too soon after the first", paced=True)
+    clock.freeze(clock.now() + timedelta(seconds=19.5))
+    with pytest.raises(ChallengeError, match="wait 1 more second\\."):
+        challenge_comments.post_comment(member, idea, challenge, "Me again", paced=True)
+    clock.freeze(clock.now() + timedelta(seconds=0.5))
     challenge_comments.post_comment(member, idea, challenge, "Me again", paced=True)
 
 

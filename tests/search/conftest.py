@@ -1,18 +1,44 @@
-"""Search tests: each test gets a fresh, empty index of its own, and jobs run inline."""
+"""Search tests: each test gets a fresh, empty index of its own, and jobs run inline.
+
+A module that sets BOTH_BACKENDS = True is the behaviour suite: each of its
+tests runs on whoosh and on PostgreSQL full-text search (which needs the
+PostgreSQL run of the suite, TEST_DATABASE_URL: skipped locally without it,
+a failure in CI). Other modules test whoosh's own machinery.
+"""
 import pytest
 
 from app.extensions import db
 from search import services
+from tests.conftest import IN_CI, POSTGRES_URL
+
+ENGINES = ("whoosh", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    if "search_engine" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_BACKENDS", False):
+        metafunc.parametrize("search_engine", ENGINES)
+
+
+@pytest.fixture
+def search_engine():
+    return "whoosh"
 
 
 @pytest.fixture(autouse=True)
-def search_index(app, tmp_path):
-    previous = app.config["SEARCH_INDEX_DIR"]
+def search_index(app, tmp_path, search_engine):
+    if search_engine == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        if not POSTGRES_URL:
+            if IN_CI:
+                pytest.fail("TEST_DATABASE_URL must be set in CI: the search suite runs on PostgreSQL too")
+            pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to search with")
+        pytest.skip("PostgreSQL search runs in the PostgreSQL run of the suite")
+    previous = app.config["SEARCH_INDEX_DIR"], app.config.get("SEARCH_BACKEND")
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
+    app.config["SEARCH_BACKEND"] = search_engine
     with app.app_context():
         services.rebuild()  # an empty, readable index
     yield tmp_path / "index"
-    app.config["SEARCH_INDEX_DIR"] = previous
+    app.config["SEARCH_INDEX_DIR"], app.config["SEARCH_BACKEND"] = previous
 
 
 def commit():

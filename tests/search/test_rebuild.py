@@ -2,6 +2,7 @@
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from app.extensions import db
@@ -179,3 +180,46 @@ def test_ensure_index_leaves_a_running_rebuild_alone(session, search_index):
     (search_index / "rebuilding").write_text("999999999")  # that process died
     search_jobs.ensure_index()
     assert services.backend().available()
+
+
+def test_an_interrupted_rebuild_leaves_the_last_good_index(session, search_index):
+    build_through_services()
+    live = os.path.realpath(search_index / "current")
+
+    def documents():
+        yield from list(services.all_documents())[:2]
+        raise KeyboardInterrupt  # Ctrl-C, or the job's worker stopping
+
+    import pytest
+
+    with pytest.raises(KeyboardInterrupt):
+        services.backend().rebuild(documents(), services.documents_for)
+    assert os.path.realpath(search_index / "current") == live
+    assert titles(search(None, "fountains")) == ["Misting fountains in every square"]
+    assert sorted(p.name for p in search_index.glob("gen-*")) == [Path(live).name]
+
+
+def test_a_killed_rebuild_never_replaces_or_deletes_the_last_good_index(session, search_index):
+    build_through_services()
+    live = Path(os.path.realpath(search_index / "current"))
+    # What `kill -9` leaves mid-rebuild: a half-written generation and the marker of a dead process.
+    half = search_index / f"gen-{time.time_ns()}"
+    half.mkdir()
+    (half / "MAIN_x.seg").write_text("half written")
+    (search_index / "rebuilding").write_text("999999999")
+    backend_module._backends.clear()
+    assert titles(search(None, "fountains")) == ["Misting fountains in every square"]
+    assert not services.backend().rebuilding()
+    # The next rebuild replaces the live index only when complete, and clears the leftovers.
+    generation = services.rebuild()
+    assert Path(os.path.realpath(search_index / "current")) == generation
+    assert not half.exists() and live.exists()  # the replaced index stays for searchers still reading it
+    assert titles(search(None, "fountains")) == ["Misting fountains in every square"]
+
+
+def test_a_rebuild_in_several_processes_equals_one_in_one(session):
+    build_through_services()
+    services.rebuild(procs=1)
+    single = snapshot()
+    services.rebuild(procs=2)
+    assert snapshot() == single

@@ -7,6 +7,8 @@ from tests.conftest import login
 from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
 from tests.search.conftest import commit
 
+BOTH_BACKENDS = True  # the behaviour suite: whoosh and PostgreSQL (see conftest)
+
 FRAGMENT = {"HX-Request": "true", "HX-Target": "similar-ideas-list"}
 
 

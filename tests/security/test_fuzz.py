@@ -132,12 +132,6 @@ def fuzz(client, forms, values):
     return failures
 
 
-# Issue 14's "Search syntax" bullet (the search engineer's): the "did you mean" corrector crashes on some
-# queries. Until that fix is merged, /search answers 500 to them; everything else is held to the rule.
-# Set to False when it is merged, so search is held to it too.
-SEARCH_SYNTAX_FIX_PENDING = True
-
-
 @pytest.fixture
 def errors_as_pages(app):
     """A crash becomes the 500 it would be in production, so one run lists every failing field."""
@@ -147,11 +141,7 @@ def errors_as_pages(app):
 
 
 def check(failures):
-    pending = [f for f in failures if SEARCH_SYNTAX_FIX_PENDING and " /search" in f]
-    others = [f for f in failures if f not in pending]
-    assert not others, "\n".join(others)
-    if pending:
-        pytest.xfail("search syntax crashes, fixed on the search branch:\n" + "\n".join(pending[:10]))
+    assert not failures, "\n".join(failures)
 
 
 # Query parameters every listing, filter and form reads, beside the ones GET forms send.

@@ -114,7 +114,7 @@ def test_owner_sets_a_ladder_on_its_page(client, session):
 @pytest.mark.parametrize("data, message", [
     ({"steps-0-supporters": "50", "steps-0-days": "30", "steps-1-supporters": "10", "steps-1-days": "9"},
      "more supporters than the one before"),
-    ({"steps-0-supporters": "50"}, "give both the supporters and the days"),
+    ({"steps-0-supporters": "50"}, "give the days as well as the supporters"),
     ({}, "at least one milestone"),
     ({"steps-0-supporters": "lots", "steps-0-days": "3"}, "Give a number of supporters from 1 to 10,000,000"),
     ({"steps-0-supporters": "5", "steps-0-days": "99999"}, "between 1 and 3,650 days"),

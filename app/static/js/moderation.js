@@ -79,6 +79,10 @@
     }
     var fresh = document.getElementById(swapped.id) || swapped;
     if (fresh.hasAttribute && fresh.hasAttribute("data-decided")) {
+      if (!fresh.hasAttribute("data-counted")) {  // htmx may report one swap more than once
+        fresh.setAttribute("data-counted", "");
+        countDown();
+      }
       var following = cards().filter(function (c) {
         return fresh.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING;
       });
@@ -88,10 +92,24 @@
     }
   });
 
+  // "N items waiting" follows the decisions made on this page (the nav badge comes from the server).
+  function countDown() {
+    var count = document.getElementById("queue-count");
+    if (!count) { return; }
+    var left = Math.max(0, parseInt(count.getAttribute("data-count"), 10) - 1);
+    count.setAttribute("data-count", String(left));
+    count.textContent = left + (left === 1 ? " item" : " items") + " waiting";
+  }
+
   document.addEventListener("click", function (event) {
     var card = event.target.closest && event.target.closest("[data-case]:not([data-decided])");
     if (card) { select(card); }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { select(cards()[0]); });
+  document.addEventListener("DOMContentLoaded", function () {
+    // On an item's own page the keys act on its one set of actions, without scrolling to it.
+    var single = document.querySelector("[data-case-single]");
+    if (single) { single.classList.add("is-current"); return; }
+    select(cards()[0]);
+  });
 })();

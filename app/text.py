@@ -1,0 +1,33 @@
+"""Words that agree with their numbers ("1 follower", "2 followers"), and plain text from rendered HTML."""
+import re
+from html import unescape
+
+
+def plural(count, singular, plural_form=None):
+    """`count` and the noun that agrees with it, e.g. plural(3, "idea") -> "3 ideas"."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+def plural_word(count, singular, plural_form=None):
+    """Only the noun, for sentences that place the number themselves."""
+    return singular if count == 1 else (plural_form or singular + "s")
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_CUT_OFF = re.compile(r"(<[^>]*|&#?\w*)$")
+
+
+def plain_text(html):
+    """What a reader sees of rendered (already sanitised) HTML: no tags, no raw **Markdown**."""
+    html = _CUT_OFF.sub("", html or "")  # the start of a longer text may end inside a tag or an entity
+    return _SPACE.sub(" ", unescape(_TAGS.sub(" ", html))).strip()
+
+
+def snippet(html, length=180):
+    """The first words of rendered HTML, cut at a word boundary."""
+    text = plain_text(html)
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"

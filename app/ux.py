@@ -1,0 +1,30 @@
+"""Template helpers every page shares: pluralisation, avatars, snippets (issue 15)."""
+import re
+import unicodedata
+
+from markupsafe import Markup
+
+from app.text import plural, plural_word, snippet
+
+AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in ux.css, each dark enough for white initials
+
+
+def user_initials(user):
+    """Up to two letters from the display name ("Léa Bénévole" -> "LB"), else the username."""
+    name = (getattr(user, "name", None) or getattr(user, "username", "") or "?").strip()
+    words = [w for w in re.split(r"[\s._-]+", name) if w]
+    letters = "".join(w[0] for w in words[:2]) if len(words) > 1 else name[:1]
+    return unicodedata.normalize("NFC", letters).upper() or "?"
+
+
+def user_hue(user):
+    return (getattr(user, "id", 0) or 0) % AVATAR_COLOURS
+
+
+def configure_ux(app):
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["plural_word"] = plural_word
+    app.jinja_env.filters["snippet"] = snippet
+    app.jinja_env.globals["user_initials"] = user_initials
+    app.jinja_env.globals["user_hue"] = user_hue
+    app.jinja_env.globals["Markup"] = Markup
