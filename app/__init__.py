@@ -30,6 +30,7 @@ def create_app(config=None):
     configure_ux(app)
     configure_errors(app)
     configure_cli(app)
+    configure_http_caching(app)
     configure_operations(app)
     configure_community(app)  # issue 12
     return app
@@ -210,6 +211,17 @@ def configure_cli(app):
     from app.cli import register_commands
 
     register_commands(app)
+
+
+# Performance (issue 13): cache headers, fingerprinted static files, compression.
+
+
+def configure_http_caching(app):
+    from app.http_caching import configure_http_caching as configure
+    from app.urls import configure_url_cache
+
+    configure(app)
+    configure_url_cache(app)
 
 
 # --- operations (issue 14): request ids, JSON logs in production, health endpoints ---

@@ -54,6 +54,8 @@ class Config:
     SEARCH_COUNT_LIMIT = int(_env("SEARCH_COUNT_LIMIT", "1000"))  # beyond it: "more than N results"
     # A new member posts at most once per this many seconds (0: no limit).
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
+    # Brotli/gzip by Flask-Compress; "0" leaves compression to a reverse proxy (issue 13).
+    COMPRESS_RESPONSES = _env("COMPRESS_RESPONSES", "1") != "0"
     LOGIN_FAILURES_PER_MINUTE = 10  # per account and address
     LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60  # one address trying many accounts
     # Hold-ups: a participant posts at most one sticky note per this many seconds (0: no limit).

@@ -306,11 +306,21 @@ def run_job(row_id):
             db.session.remove()
 
 
+_redis_clients = {}
+
+
 def redis_connection(blocking=False):
-    """Requests fail fast when Redis is down (they must not wait on it); a worker's blocking reads wait."""
+    """Requests fail fast when Redis is down (they must not wait on it); a worker's blocking reads wait.
+
+    A request's client (and its connection pool) is kept per URL and process: a new one per job cost a
+    TCP connect (issue 13)."""
     if blocking:
         return Redis.from_url(current_app.config["REDIS_URL"])
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)
+    url = current_app.config["REDIS_URL"]
+    client = _redis_clients.get(url)
+    if client is None:
+        client = _redis_clients[url] = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+    return client
 
 
 def queue_names():

@@ -15,6 +15,8 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import current_app, g, has_request_context, request
+from flask_login import AnonymousUserMixin
+from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An id a trusted proxy passed along is kept only if it looks like one.
@@ -65,7 +67,11 @@ def _finish(response):
 def _user_id():
     # Only a user already loaded: logging must never query the database.
     user = g.get("_login_user")
-    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    # The identity a loaded row keeps even once a commit expired it: reading `user.id` would reload it.
+    identity = inspect(user).identity
+    return identity[0] if identity else None
 
 
 class JsonFormatter(logging.Formatter):

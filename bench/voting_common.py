@@ -147,11 +147,16 @@ def free_port():
 
 @contextmanager
 def server(url, workers=2, threads=8):
-    """Kindling under gunicorn, as in production (jobs in-process, no Redis)."""
+    """Kindling under gunicorn, as in production.
+
+    Jobs go to rq when BENCH_REDIS_URL is set (as production runs them: a
+    support's search reindex leaves the request), else in-process."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET, KINDLING_ENV="production",
                SEARCH_INDEX_DIR=str(WORK / "index"), PYTHONPATH=str(ROOT))
     env.pop("REDIS_URL", None)
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],

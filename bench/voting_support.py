@@ -32,7 +32,7 @@ from bench.voting_common import (  # noqa: E402
 CONCURRENCY, MEMBERS, IDEAS = 16, 2_000, 200
 
 
-def run(backend, seconds):
+def run(backend, seconds, concurrency=CONCURRENCY):
     url = database_url(backend)
     app = make_app(url)
     reset_schema(app)
@@ -46,7 +46,7 @@ def run(backend, seconds):
         def worker(index):
             rng = random.Random(index)
             client = Client(port)
-            mine = members[index::CONCURRENCY]
+            mine = members[index::concurrency]
             supported = set()
             local, codes = [], {}
             while time.perf_counter() < stop:
@@ -62,7 +62,7 @@ def run(backend, seconds):
                 for code, n in codes.items():
                     statuses[code] = statuses.get(code, 0) + n
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONCURRENCY)]
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
         started = time.perf_counter()
         for t in threads:
             t.start()
@@ -74,7 +74,7 @@ def run(backend, seconds):
 
         drift = recount_supports(fix=False)
     stats = percentiles(latencies)
-    print(f"\n[{backend}] support/withdraw over HTTP, {CONCURRENCY} concurrent members, {seconds}s")
+    print(f"\n[{backend}] support/withdraw over HTTP, {concurrency} concurrent members, {seconds}s")
     print(f"  throughput: {len(latencies) / elapsed:,.0f} requests/s   statuses: {statuses}")
     print("  " + line("latency", stats))
     print(f"  stored counts that differ from their rows afterwards: {len(drift)}")
@@ -85,9 +85,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("backends", nargs="*", default=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--clients", default=f"1,{CONCURRENCY}", help="concurrent members, one run each")
     args = parser.parse_args()
     for backend in args.backends:
-        run(backend, args.seconds)
+        for clients in args.clients.split(","):
+            run(backend, args.seconds, int(clients))
 
 
 if __name__ == "__main__":

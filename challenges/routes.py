@@ -1,8 +1,9 @@
 """Challenge, idea and comment pages. Thin: load, check, call a service, commit, render."""
+import hashlib
 import random
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app import clock, permissions
@@ -19,6 +20,7 @@ from challenges.services import errors as challenge_errors
 from challenges.services import ideas as challenge_ideas
 
 bp = Blueprint("challenges", __name__)
+VISITOR_SEED_SECONDS = 600
 
 
 def _form_error(form, error):
@@ -32,10 +34,23 @@ def _form_error(form, error):
 
 
 def _visitor_seed():
-    # Random order stays the same for one visitor across pages and visits.
-    if "idea_seed" not in session:
+    """The random order's starting point, and the seed to carry in the URL (None: the session keeps it).
+
+    A member's seed lives in their session, for every page and visit. A
+    visitor gets no cookie for it (issue 13): their seed rides in the paging
+    links, starting from one that changes every ten minutes, so the page stays
+    cacheable and every idea still takes its turn at the top."""
+    if "idea_seed" in session:
+        return session["idea_seed"], None
+    if current_user.is_authenticated:
         session["idea_seed"] = random.randrange(challenge_ideas.RANDOM_KEY_SPACE)
-    return session["idea_seed"]
+        return session["idea_seed"], None
+    seed = request.args.get("seed", type=int_arg)
+    if seed is None or not 0 <= seed < challenge_ideas.RANDOM_KEY_SPACE:
+        window = int(clock.now().timestamp()) // VISITOR_SEED_SECONDS
+        digest = hashlib.blake2b(f"{window}".encode(), key=current_app.secret_key.encode()[:64], digest_size=8)
+        seed = int.from_bytes(digest.digest(), "big") % challenge_ideas.RANDOM_KEY_SPACE
+    return seed, seed
 
 
 # Challenges
@@ -215,12 +230,13 @@ def _idea_list_args(challenge):
     if status not in IDEA_STATUS_LABELS:
         status = None
     lap = request.args.get("lap", 0, type=int_arg)
-    return dict(
+    seed, url_seed = _visitor_seed() if sort == "random" else (0, None)
+    return url_seed, dict(
         sort=sort,
         page=request.args.get("page", 1, type=int_arg),
         tag=(request.args.get("tag") or "").strip().lower()[:32] or None,
         status=status,
-        seed=_visitor_seed(),
+        seed=seed,
         after=request.args.get("after", type=int_arg),
         lap=1 if lap == 1 else 0,
     )
@@ -229,10 +245,10 @@ def _idea_list_args(challenge):
 @bp.get("/challenges/<slug>")
 def show(slug):
     challenge = visible_challenge(slug)
-    args = _idea_list_args(challenge)
+    url_seed, args = _idea_list_args(challenge)
     page = listings.list_ideas(current_user, challenge, **args)
     context = dict(
-        challenge=challenge, page=page, args=args, sorts=listings.IDEA_SORTS,
+        challenge=challenge, page=page, args=args, url_seed=url_seed, sorts=listings.IDEA_SORTS,
         statuses={s: IDEA_STATUS_LABELS[s] for s in IDEA_PUBLIC},
     )
     if htmx and htmx.target == "idea-list":
@@ -243,8 +259,9 @@ def show(slug):
         following=follows.follows_challenge(current_user, challenge),
         accepted_norms=screening.has_accepted_norms(current_user, challenge),
         submission_problem=permissions.submission_verdict(challenge).reason,
-        phase_form=PhaseForm(phase=challenge.phase),
-        action_form=EmptyForm(),
+        # A form puts a token in the session: a visitor, who sees no form here, gets no cookie (issue 13).
+        phase_form=PhaseForm(phase=challenge.phase) if current_user.is_authenticated else None,
+        action_form=EmptyForm() if current_user.is_authenticated else None,
     ))
 
 
@@ -306,7 +323,6 @@ def _builds_on_choices(form, challenge, exclude_id=None):
 def new_idea(slug):
     challenge = visible_challenge(slug)
     form = IdeaForm()
-    _builds_on_choices(form, challenge)
     if request.method == "GET" and request.args.get("builds_on", type=id_arg):
         form.builds_on.data = request.args.get("builds_on", type=id_arg)
     accepted = screening.has_accepted_norms(current_user, challenge)
@@ -320,12 +336,15 @@ def new_idea(slug):
         except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
+            idea_id, pending = idea.id, idea.status == "pending"  # read before the commit expires them
             db.session.commit()
-            if idea.status == "pending":
+            if pending:
                 flash("Thank you! Your idea waits for a moderator; you will see it here meanwhile.", "success")
             else:
                 flash("Your idea is published. Share it to gather supporters!", "success")
-            return redirect(url_for("challenges.idea", idea_id=idea.id))
+            return redirect(url_for("challenges.idea", idea_id=idea_id))
+    # The choices only show in the form: builds_on is checked by the service (validate_choice=False).
+    _builds_on_choices(form, challenge)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("challenges/idea_form.html", form=form, challenge=challenge, idea=None,
                            accepted_norms=accepted, problem=permissions.submission_verdict(challenge).reason), status
@@ -344,7 +363,8 @@ def idea(idea_id):
 def _render_idea(idea, refused_form=None, refused_parent=None):
     """The idea page; a refused comment comes back in its own form, text kept, error beside it."""
     challenge = idea.challenge
-    blank = CommentForm(formdata=None)
+    # A form puts a token in the session: a visitor, who sees no comment form, gets no cookie (issue 13).
+    blank = CommentForm(formdata=None) if current_user.is_authenticated else None
     comment_page = comments.comment_threads(current_user, idea, challenge,
                                             page=request.args.get("comments", 1, type=int_arg))
     if hx_target() == "comment-more":
@@ -364,7 +384,7 @@ def _render_idea(idea, refused_form=None, refused_parent=None):
         reply_form=blank,
         refused_form=refused_form,
         refused_parent=refused_parent,
-        action_form=EmptyForm(),
+        action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
     ))
 
@@ -429,7 +449,12 @@ def post_comment(idea_id):
         except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
-            db.session.commit()
+            # What was just written is what the answer shows: nothing is read again after the commit (issue 13).
+            db.session().expire_on_commit = False
+            try:
+                db.session.commit()
+            finally:
+                db.session().expire_on_commit = True
     if htmx and htmx.target and htmx.target.startswith("comment-form"):
         # The form is replaced: empty after success (the new comment is added
         # out of band), or with the errors beside the field.
@@ -444,7 +469,7 @@ def post_comment(idea_id):
         return vary_on_htmx(_render_idea(idea, refused_form=form, refused_parent=parent_id)), 422
     if comment.status == "pending":
         flash("Your comment waits for a moderator.", "info")
-    return redirect(url_for("challenges.idea", idea_id=idea.id) + f"#comment-{comment.id}")
+    return redirect(url_for("challenges.idea", idea_id=idea_id) + f"#comment-{comment.id}")
 
 
 def _own_comment(comment_id):

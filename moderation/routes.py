@@ -208,10 +208,11 @@ def act(kind, item_id, action):
     else:
         try:
             entry = decisions.decide(
-                current_user, items.load_item(kind, item_id), action, reason=form.reason.data or "",
+                current_user, item, action, reason=form.reason.data or "",
                 note=form.note.data or "", tags=form.tags.data or "", target_id=form.target_id.data,
                 case_id=case_id, seen_status=form.seen_status.data or None,
             )
+            decided = entry.action  # read before the commit expires it: nothing is read again after (issue 13)
             db.session.commit()
         except ChallengeError as problem:
             db.session.rollback()
@@ -228,7 +229,7 @@ def act(kind, item_id, action):
     if error:
         flash(error, "error")
     else:
-        flash(f"{audit.ACTION_LABELS[entry.action]}.", "success")
+        flash(f"{audit.ACTION_LABELS[decided]}.", "success")
     return redirect(next_url(url_for("moderation.item", kind=kind, item_id=item_id)), 303)
 
 

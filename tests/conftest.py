@@ -46,7 +46,11 @@ class KindlingClient(FlaskClient):
 
     def csrf_token(self):
         page = self.get("/").get_data(as_text=True)
-        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        found = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+        if found is None:  # a visitor's pages carry no token (no cookie until needed): the log-in form has one
+            page = self.get("/login").get_data(as_text=True)
+            found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        return found.group(1)
 
     def post(self, *args, csrf=True, **kwargs):
         if csrf:

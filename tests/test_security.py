@@ -21,7 +21,7 @@ def test_security_headers_on_every_response(client, path):
 def test_pages_have_no_inline_scripts(client):
     page = client.get("/login").get_data(as_text=True)
     assert "<script>" not in page and "onclick" not in page
-    assert '<script src="/static/vendor/htmx/htmx.min.js"' in page
+    assert '<script src="/static/vendor/htmx/htmx.min.js?v=' in page
 
 
 def test_session_cookie_is_httponly_and_lax(member_client):

@@ -73,8 +73,8 @@ def support_next():
 # Supports
 
 
-def _load_idea(idea_id):
-    idea = supports.idea_with_challenge(idea_id)
+def _load_idea(idea_id, for_vote=False):
+    idea = supports.idea_with_challenge(idea_id, for_vote=for_vote)
     if idea is None or not permissions.can_view_idea(current_user, idea, idea.challenge):
         abort(404)
     return idea
@@ -111,16 +111,21 @@ def _change_support(idea_id, action):
 
     def work():
         # Loaded inside the write transaction, so what is checked is what is changed.
-        idea = loaded["idea"] = _load_idea(idea_id)
+        idea = loaded["idea"] = _load_idea(idea_id, for_vote=True)
         if action == "support":
             return supports.support_idea(current_user, idea, idea.challenge, ip=request.remote_addr)
         return supports.withdraw_support(current_user, idea, idea.challenge)
 
     error = None
+    # What was written is what the page shows: nothing is read again after the commit (issue 13).
+    session = db.session()
+    session.expire_on_commit = False
     try:
         database.commit(work)
     except VotingError as problem:
         error = problem.message
+    finally:
+        session.expire_on_commit = True
     idea = loaded["idea"]
     challenge = idea.challenge
     fragment = _support_fragment(idea)
@@ -132,7 +137,7 @@ def _change_support(idea_id, action):
         else:
             flash(f"You no longer support “{idea.title}”.", "info")
         return vary_on_htmx(redirect(back))
-    supported = supports.supports(current_user, idea)
+    supported = supports.supports(current_user, idea) if error else action == "support"
     html = render_template(fragment, idea=idea, challenge=challenge, supported_ids={idea.id} if supported else set(),
                            support_error=error)
     return vary_on_htmx((html, 422 if error else 200))

@@ -174,7 +174,7 @@ def review_idea(actor, idea, challenge, decision, feedback):
     return idea
 
 
-def refresh_hot_score(idea, now=None, weight=0.0, at=None):
+def hot_score_after(idea, now=None, weight=0.0, at=None):
     """Hot = recent supports and comments, each weighing half as much every three days.
 
     The stored number is log2 of that decayed activity expressed at a fixed
@@ -185,6 +185,9 @@ def refresh_hot_score(idea, now=None, weight=0.0, at=None):
     up; the voting feature passes `weight` (+1 a support, -1 a withdrawal,
     +-0.5 a comment) at the moment `at`, and its periodic job recomputes
     scores from rows.
+
+    Returns the new score without setting it: a support writes it in the
+    same UPDATE as its count (issue 13); refresh_hot_score() sets it.
     """
     epoch, half_life = datetime(2024, 1, 1, tzinfo=UTC), 3 * 86_400
 
@@ -202,4 +205,9 @@ def refresh_hot_score(idea, now=None, weight=0.0, at=None):
             score = max(score + math.log2(1 - 2 ** (event - score)), floor)
         else:
             score = floor
-    idea.hot_score = score
+    return score
+
+
+def refresh_hot_score(idea, now=None, weight=0.0, at=None):
+    """Set the idea's hot score after an event of `weight` at `at` (see hot_score_after)."""
+    idea.hot_score = hot_score_after(idea, now, weight, at)

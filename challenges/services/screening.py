@@ -1,7 +1,8 @@
 """Before a contribution is saved: community norms, pre-moderation, and asking the screening receivers."""
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from app import permissions, signals
 from app.extensions import db, insert_if_absent
@@ -29,12 +30,29 @@ def check_norms(user, challenge, accept):
                                "accept_norms")
 
 
+_CONTRIBUTIONS = "kindling.published_contributions"
+
+
 def published_contributions(user):
-    ideas = select(func.count()).select_from(Idea).where(Idea.author_id == user.id, Idea.is_public.is_(True))
-    comments = select(func.count()).select_from(Comment).where(
-        Comment.author_id == user.id, Comment.status == "published"
-    )
-    return db.session.scalar(ideas) + db.session.scalar(comments)
+    """The member's published ideas and comments, in one statement.
+
+    Screening asks twice per submission (premoderation, then the trust
+    limits); the answer is kept until the session next writes (issue 13)."""
+    known = db.session.info.setdefault(_CONTRIBUTIONS, {})
+    if user.id not in known:
+        ideas = select(func.count()).select_from(Idea).where(Idea.author_id == user.id, Idea.is_public.is_(True))
+        comments = select(func.count()).select_from(Comment).where(
+            Comment.author_id == user.id, Comment.status == "published"
+        )
+        known[user.id] = db.session.scalar(select(ideas.scalar_subquery() + comments.scalar_subquery()))
+    return known[user.id]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_contributions(session, *args):
+    session.info.pop(_CONTRIBUTIONS, None)
 
 
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)

@@ -87,7 +87,8 @@ def test_preferences_are_saved_and_honoured(client, member, inbox):
     page = client.get("/settings/notifications").get_data(as_text=True)
     assert '<label for="pref-comments">' in page and "Daily digest (default)" in page
     choices = {"decisions": "off", "idea_updates": "weekly", "comments": "immediately", "replies": "daily",
-               "following": "off", "account": "immediately", "moderation_queue": "immediately", "holdups": "off"}
+               "following": "off", "account": "immediately", "moderation_queue": "immediately", "holdups": "off",
+               "invitations": "weekly"}
     assert client.post("/settings/notifications", data=choices).status_code == 302
     bad = client.post("/settings/notifications", data={**choices, "replies": "hourly"})
     assert bad.status_code == 422 and "Choose immediately" in bad.get_data(as_text=True)

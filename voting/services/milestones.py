@@ -93,8 +93,12 @@ def _clock_start(idea, challenge, now):
     return min(max(moments), now)
 
 
-def _milestone(idea, challenge, steps, now, create=True):
-    row = db.session.get(IdeaMilestone, idea.id)
+_UNREAD = object()
+
+
+def _milestone(idea, challenge, steps, now, create=True, row=_UNREAD):
+    if row is _UNREAD:
+        row = db.session.get(IdeaMilestone, idea.id)
     if row is None and create:
         started = _clock_start(idea, challenge, now)
         row = IdeaMilestone(idea_id=idea.id, reached=0, started_at=started, deadline_at=_deadline(started, steps, 0))
@@ -102,23 +106,28 @@ def _milestone(idea, challenge, steps, now, create=True):
     return row
 
 
-def deadline_passed(idea, challenge, now):
+def deadline_passed(idea, challenge, now, row=_UNREAD, steps=None):
+    """`row` and `steps`, when the caller already read them, save reading them again."""
     if not uses_ladder(challenge):
         return False
-    row = db.session.get(IdeaMilestone, idea.id)
+    if row is _UNREAD:
+        row = db.session.get(IdeaMilestone, idea.id)
     if row is None:  # no row yet: the first rung's deadline counts from when the clock started
-        deadline = _deadline(_clock_start(idea, challenge, now), ladder(challenge), 0)
+        deadline = _deadline(_clock_start(idea, challenge, now), steps or ladder(challenge), 0)
     else:
         deadline = row.deadline_at
     return deadline is not None and clock.aware(deadline) < now
 
 
-def climb(idea, challenge, count, now):
-    """Record every rung `count` reaches; the last one sends the idea to review."""
+def climb(idea, challenge, count, now, row=_UNREAD, steps=None):
+    """Record every rung `count` reaches; the last one sends the idea to review.
+
+    `row` (the idea's milestone row, or None) and `steps` (the ladder), when
+    the caller already read them, save reading them again."""
     if not uses_ladder(challenge):
         return
-    steps = ladder(challenge)
-    row = _milestone(idea, challenge, steps, now)
+    steps = steps or ladder(challenge)
+    row = _milestone(idea, challenge, steps, now, row=row)
     climbed = False
     while row.reached < len(steps) and count >= steps[row.reached].supporters:
         row.reached += 1

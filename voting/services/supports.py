@@ -10,10 +10,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import clock, permissions, signals
 from app.extensions import db
 from challenges.models import Challenge, Idea
-from challenges.services.ideas import refresh_hot_score
-from voting.models import Support
+from challenges.services.ideas import hot_score_after
+from voting.models import IdeaMilestone, Support
 from voting.services.errors import VotingError, conflict_insert
-from voting.services.milestones import climb, deadline_passed
+from voting.services.milestones import climb, deadline_passed, ladder, uses_ladder
+
+_LOADED_MILESTONES = "kindling.voting.loaded_milestones"
 
 
 def ip_fingerprint(address):
@@ -44,7 +46,10 @@ def support_idea(user, idea, challenge, ip=None):
     permissions.require(permissions.can_contribute(user, now))
     permissions.require(permissions.can_view_idea(user, idea, challenge))
     permissions.require(permissions.can_support(user, idea, challenge, now), error=VotingError)
-    if deadline_passed(idea, challenge, now):
+    # The milestone row (loaded with the idea by idea_with_challenge) and the ladder, read once.
+    row = _loaded_milestone(idea) if uses_ladder(challenge) else None
+    steps = ladder(challenge) if uses_ladder(challenge) else None
+    if deadline_passed(idea, challenge, now, row=row, steps=steps):
         raise VotingError("Time ran out for this idea: it missed its milestone deadline.")
     inserted = db.session.execute(
         conflict_insert(Support)
@@ -53,9 +58,8 @@ def support_idea(user, idea, challenge, ip=None):
     ).first()
     if inserted is None:
         return False
-    count = _bump_supporters(idea, +1, now)
-    refresh_hot_score(idea, weight=1, at=now)
-    climb(idea, challenge, count, now)
+    count = _bump_supporters(idea, +1, now, hot=hot_score_after(idea, weight=1, at=now))
+    climb(idea, challenge, count, now, row=row, steps=steps)
     db.session.flush()
     signals.idea_supported.send(idea, idea_id=idea.id, user_id=user.id, supporters=count)
     return True
@@ -71,20 +75,25 @@ def withdraw_support(user, idea, challenge):
     ).scalar()
     if removed is None:
         return False
-    count = _bump_supporters(idea, -1)
-    refresh_hot_score(idea, weight=-1, at=clock.aware(removed))
+    count = _bump_supporters(idea, -1, hot=hot_score_after(idea, weight=-1, at=clock.aware(removed)))
     db.session.flush()
     signals.idea_support_withdrawn.send(idea, idea_id=idea.id, user_id=user.id, supporters=count)
     return True
 
 
-def _bump_supporters(idea, delta, now=None):
-    """Move the stored count in SQL; the row lock this takes orders concurrent supports of one idea.
+def _bump_supporters(idea, delta, now=None, hot=None):
+    """Move the stored count in SQL, and the hot score, in one UPDATE of the idea's row.
 
-    The idea must still be gathering when the lock is held: a support racing
-    the one that sent it to review is refused (the caller rolls back).
+    The count moves relative to what the row holds. The hot score is computed
+    from the idea as loaded: the vote's loader (idea_with_challenge with
+    for_vote) locked the row on PostgreSQL, and on SQLite the transaction
+    began IMMEDIATE, so what was loaded is what is there. The idea must still
+    be gathering when the lock is held: a support racing the one that sent it
+    to review is refused (the caller rolls back).
     """
     values = {"supporter_count": Idea.supporter_count + delta}
+    if hot is not None:
+        values["hot_score"] = hot
     if now is not None:
         values["last_activity_at"] = now
     row = db.session.execute(
@@ -176,9 +185,36 @@ def recount_supports(fix=True):
     return [tuple(row) for row in drift]
 
 
-def idea_with_challenge(idea_id):
-    """What a vote needs, in one query (the idea page's loader also fetches tags and parents)."""
-    return db.session.scalar(select(Idea).options(joinedload(Idea.challenge)).where(Idea.id == idea_id))
+def idea_with_challenge(idea_id, for_vote=False):
+    """What a vote needs, in one query (the idea page's loader also fetches tags and parents).
+
+    `for_vote`: the idea's row is locked on PostgreSQL (FOR UPDATE OF ideas),
+    so the hot score computed from it is current. On SQLite, whose writing
+    transaction began IMMEDIATE and so already holds the lock, the idea's
+    milestone row comes in the same query and support_idea finds it without
+    another one. Not on PostgreSQL: a joined row is read from the snapshot
+    taken before waiting for the lock, so support_idea reads it once the
+    lock is held."""
+    query = select(Idea).options(joinedload(Idea.challenge)).where(Idea.id == idea_id)
+    if not for_vote:
+        return db.session.scalar(query)
+    if db.session.get_bind().dialect.name != "sqlite":
+        return db.session.scalar(query.with_for_update(of=Idea))
+    row = db.session.execute(
+        query.add_columns(IdeaMilestone).outerjoin(IdeaMilestone, IdeaMilestone.idea_id == Idea.id)
+    ).first()
+    if row is None:
+        return None
+    db.session.info.setdefault(_LOADED_MILESTONES, {})[idea_id] = row[1]
+    return row[0]
+
+
+def _loaded_milestone(idea):
+    """The idea's milestone row as the vote's loader found it (None: there is none yet), else read it."""
+    loaded = db.session.info.get(_LOADED_MILESTONES, {})
+    if idea.id in loaded:
+        return loaded.pop(idea.id)
+    return db.session.get(IdeaMilestone, idea.id)
 
 
 def ideas_by_id(ids):
