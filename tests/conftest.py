@@ -111,9 +111,20 @@ def client(app, session):
 
 
 def login(client, user):
-    db.session.refresh(user)  # the session generation may have moved in a request (suspension, log out)
+    """Log `user` in on `client`, with the session generation as it is now in the database.
+
+    Works inside a test's app context and outside one (threads of the concurrency tests), with a
+    user row from this session or one committed and detached since.
+    """
+    from sqlalchemy import inspect
+
+    from app.auth.models import User
+
+    user_id = inspect(user).identity[0]
+    with client.application.app_context():
+        cookie_id = db.session.get(User, user_id, populate_existing=True).get_id()
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = user.get_id()
+        flask_session["_user_id"] = cookie_id
         flask_session["_fresh"] = True
     return client
 
