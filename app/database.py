@@ -14,6 +14,7 @@ commands may. `writing()` declares it where that default is wrong (a job run
 in-process after a GET). PostgreSQL keeps its row locks and conditional
 updates and is not touched here.
 """
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -25,6 +26,7 @@ SQLITE_BUSY_TIMEOUT = 30
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _declared = ContextVar("kindling_may_write", default=None)
+_HOLDS_WRITERS = "kindling.holds_writer_lock"
 
 
 @contextmanager
@@ -74,9 +76,33 @@ def configure_sqlite(engine):
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # This process's writers queue on a lock, each woken the moment the writer before it is done,
+    # rather than in SQLite's busy handler, which sleeps in growing steps and lets a burst of
+    # writers pile up. Writers of other processes (a worker, a CLI command) still meet the busy timeout.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write() else "BEGIN")
+        if not may_write():
+            connection.exec_driver_sql("BEGIN")
+            return
+        queued = writers.acquire(timeout=SQLITE_BUSY_TIMEOUT)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            if queued:
+                writers.release()
+            raise
+        if queued:
+            connection.info[_HOLDS_WRITERS] = writers
+
+    def done(connection):
+        lock = connection.info.pop(_HOLDS_WRITERS, None)
+        if lock is not None:
+            lock.release()
+
+    event.listen(engine, "commit", done)
+    event.listen(engine, "rollback", done)
 
 
 def commit(work):

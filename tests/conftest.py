@@ -116,13 +116,18 @@ def login(client, user):
     Works inside a test's app context and outside one (threads of the concurrency tests), with a
     user row from this session or one committed and detached since.
     """
+    from flask import current_app, has_app_context
     from sqlalchemy import inspect
 
     from app.auth.models import User
+    from app.database import reading
 
     user_id = inspect(user).identity[0]
-    with client.application.app_context():
+    if has_app_context() and current_app._get_current_object() is client.application:
         cookie_id = db.session.get(User, user_id, populate_existing=True).get_id()
+    else:
+        with client.application.app_context(), reading():
+            cookie_id = db.session.get(User, user_id).get_id()
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = cookie_id
         flask_session["_fresh"] = True

@@ -49,7 +49,7 @@ def test_a_search_cut_short_by_the_count_limit_says_more_than(client, orchard, l
     facets = {f.name: {o.value: o.count for o in f.options} for f in page.facets}
     assert facets["kind"] == {"idea": 40}  # counts of the matches counted, shown as "40+"
     html = client.get("/search?q=orchard").get_data(as_text=True)
-    assert "More than 40 results" in html and "150" not in html and "Page 1 of" not in html
+    assert "More than 40 results" in html and "150 results" not in html and "Page 1 of" not in html
     assert "40+" in html and "at least" in html
 
 
