@@ -15,11 +15,11 @@ challenge_published = kindling.signal("challenge-published")  # challenge_id
 challenge_phase_changed = kindling.signal("challenge-phase-changed")  # challenge_id, before, after
 challenge_edited = kindling.signal("challenge-edited")  # challenge_id
 idea_submitted = kindling.signal("idea-submitted")  # idea_id, status, flags
-idea_edited = kindling.signal("idea-edited")  # idea_id
+idea_edited = kindling.signal("idea-edited")  # idea_id; by a member also held, flags, editor_id, before, after
 idea_status_changed = kindling.signal("idea-status-changed")  # idea_id, before, after, actor_id
 idea_reviewed = kindling.signal("idea-reviewed")  # idea_id, decision, actor_id
 comment_posted = kindling.signal("comment-posted")  # comment_id, idea_id, status, flags
-comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id
+comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id; held, flags, editor_id, before, after
 comment_status_changed = kindling.signal("comment-status-changed")  # comment_id, idea_id, before, after
 
 # Screening, asked before a contribution is saved. A receiver may raise

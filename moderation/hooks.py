@@ -18,12 +18,12 @@ def queue_comment(sender, comment_id, status, flags=(), **_):
     screening.after_submission("comment", comment_id, status, flags)
 
 
-def recheck_idea(sender, idea_id, held=False, flags=(), **_):
-    screening.after_edit("idea", idea_id, held, flags)
+def recheck_idea(sender, idea_id, held=False, flags=(), editor_id=None, before=None, after=None, **_):
+    screening.after_edit("idea", idea_id, held, flags, editor_id=editor_id, before=before, after=after)
 
 
-def recheck_comment(sender, comment_id, held=False, flags=(), **_):
-    screening.after_edit("comment", comment_id, held, flags)
+def recheck_comment(sender, comment_id, held=False, flags=(), editor_id=None, before=None, after=None, **_):
+    screening.after_edit("comment", comment_id, held, flags, editor_id=editor_id, before=before, after=after)
 
 
 def idea_left_play(sender, idea_id, after, **_):

@@ -179,24 +179,32 @@ def milestones(slug):
         return refusal
     current = voting_milestones.ladder(challenge)
     form = LadderForm()
-    error = None
+    error = change = asked = None
     if request.method == "GET":
         for row, step in zip(form.steps, current, strict=False):
             row.form.supporters.data, row.form.days.data = step.supporters, step.days
     elif form.validate_on_submit():
         steps, error = form.filled_steps()
         if steps is not None:
+            # Saving takes two posts: the first says what the change will do,
+            # the second (confirming those very numbers) saves it.
+            asked = ",".join(f"{s}:{d}" for s, d in steps)
             try:
-                voting_milestones.set_ladder(current_user, challenge, steps)
+                if request.form.get("confirm") == asked:
+                    voting_milestones.set_ladder(current_user, challenge, steps)
+                else:
+                    change = voting_milestones.preview_ladder(current_user, challenge, steps)
             except VotingError as problem:
                 db.session.rollback()
                 error = problem.message
             else:
-                db.session.commit()
-                flash("The milestone ladder is saved.", "success")
-                return redirect(url_for("voting.milestones", slug=challenge.slug))
+                if change is None:
+                    db.session.commit()
+                    flash("The milestone ladder is saved.", "success")
+                    return redirect(url_for("voting.milestones", slug=challenge.slug))
     status = 422 if (error or form.errors) else 200
     return render_template("voting/milestones.html", challenge=challenge, form=form, error=error,
+                           change=change, asked=asked,
                            default=voting_milestones.DEFAULT_LADDER,
                            uses_ladder=voting_milestones.uses_ladder(challenge)), status
 

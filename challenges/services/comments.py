@@ -75,11 +75,13 @@ def edit_comment(editor, comment, body):
     idea = db.session.get(Idea, comment.idea_id)
     held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "comment", body,
                                       edit=True)
+    before = {"body": comment.body}
     comment.body = body
     comment.body_html = render_markdown_lite(body)
     comment.edited_at = clock.now()
     db.session.flush()
-    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id, held=held, flags=flags)
+    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id, held=held, flags=flags,
+                                editor_id=editor.id, before=before, after={"body": body})
     return comment
 
 

@@ -104,13 +104,15 @@ def edit_idea(editor, idea, *, title, description, tags=()):
         description=idea.description,
         tags=", ".join(t.name for t in idea.tags),
     ))
+    before = {"title": idea.title, "description": idea.description}
     idea.title = title
     idea.description = description
     idea.description_html = render_markdown(description)
     idea.tags = tags_named(list(tags))
     idea.edited_at = clock.now()
     db.session.flush()
-    signals.idea_edited.send(idea, idea_id=idea.id, held=held, flags=flags)
+    signals.idea_edited.send(idea, idea_id=idea.id, held=held, flags=flags, editor_id=editor.id, before=before,
+                             after={"title": title, "description": description})
     return idea
 
 

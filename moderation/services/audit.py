@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "lock": "Comments locked",
     "unlock": "Comments unlocked",
     "tags": "Tags edited",
+    "edit": "Edited by its author",
     "merge": "Merged",
     "unmerge": "Merge undone",
     "grant_appeal": "Appeal granted",

@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app import clock, permissions
+from app.auth.models import User
 from app.extensions import db
 from app.limits import NEW_MEMBER_AGE, NEW_MEMBER_IDEAS_PER_DAY, NEW_MEMBER_LINKS
 from app.text import plural
@@ -93,12 +94,15 @@ def after_submission(kind, item_id, status, flags):
         log(None, "auto_flag", item=item, note="; ".join(flags), after=item.snapshot())
 
 
-def after_edit(kind, item_id, held, flags):
-    """An edited contribution that screening would hold or flag goes (back) to the queue."""
+def after_edit(kind, item_id, held, flags, editor_id=None, before=None, after=None):
+    """Every edit by a member lands in the audit log (what it said before and after);
+    an edited contribution that screening would hold or flag goes (back) to the queue."""
     notes = db.session.info.pop(_SCREEN_NOTES, []) + list(flags)
+    item = load_item(kind, item_id)
+    if editor_id is not None:
+        log(db.session.get(User, editor_id), "edit", item=item, before=before, after=after)
     if not (held or notes):
         return
-    item = load_item(kind, item_id)
     note = "; ".join(notes) or "Edited after approval"
     open_case(item, "watched", f"Edited: {note}")
     log(None, "auto_flag", item=item, note=f"Edited: {note}", after=item.snapshot())

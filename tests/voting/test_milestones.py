@@ -5,6 +5,7 @@ import pytest
 
 from app import clock, signals
 from app.extensions import db
+from challenges.models import Idea
 from tests.conftest import login
 from tests.factories import ChallengeFactory, UserFactory
 from tests.voting.helpers import supporters, voting_idea
@@ -106,9 +107,77 @@ def test_owner_sets_a_ladder_on_its_page(client, session):
     page = client.get(f"/challenges/{challenge.slug}/milestones").get_data(as_text=True)
     assert 'value="100"' in page and 'value="60"' in page
     data = {"steps-0-supporters": "10", "steps-0-days": "30", "steps-1-supporters": "50", "steps-1-days": "90"}
-    response = client.post(f"/challenges/{challenge.slug}/milestones", data=data)
+    preview = client.post(f"/challenges/{challenge.slug}/milestones", data=data)
+    assert preview.status_code == 200 and "No idea is climbing this ladder yet" in preview.get_data(as_text=True)
+    assert len(milestones.ladder(challenge)) == 4  # nothing saved before the confirmation
+    response = client.post(f"/challenges/{challenge.slug}/milestones", data={**data, "confirm": "10:30,50:90"})
     assert response.status_code == 302
     assert [(s.supporters, s.days) for s in milestones.ladder(challenge)] == [(10, 30), (50, 90)]
+
+
+def _post_ladder(client, challenge, steps):
+    """Preview, then confirm: what the owner does without JavaScript. Returns the preview page's text."""
+    data = {}
+    for i, (s, d) in enumerate(steps):
+        data[f"steps-{i}-supporters"], data[f"steps-{i}-days"] = str(s), str(d)
+    preview = client.post(f"/challenges/{challenge.slug}/milestones", data=data)
+    assert preview.status_code == 200
+    asked = ",".join(f"{s}:{d}" for s, d in steps)
+    assert f'name="confirm" value="{asked}"' in preview.get_data(as_text=True)
+    assert client.post(f"/challenges/{challenge.slug}/milestones",
+                       data={**data, "confirm": asked}).status_code == 302
+    return " ".join(preview.get_data(as_text=True).split())
+
+
+def test_a_ladder_change_never_completes_a_rung_retroactively(client, session):
+    idea = voting_idea()
+    challenge = idea.challenge
+    milestones.set_ladder(challenge.owner, challenge, [(2, 10), (4, 10), (10, 10)])
+    for member in supporters(5):
+        supports.support_idea(member, idea, challenge)
+    db.session.commit()
+    assert db.session.get(IdeaMilestone, idea.id).reached == 2
+    login(client, challenge.owner)
+    page = _post_ladder(client, challenge, [(100, 60)])
+    assert "1 idea is climbing this ladder" in page
+    assert "1 idea has reached more rungs than the new ladder has below its last rung" in page
+    db.session.expire_all()
+    assert db.session.get(IdeaMilestone, idea.id).reached == 0
+    milestones.tick_milestones()
+    assert db.session.get(Idea, idea.id).status == "published"
+    assert client.get(f"/ideas/{idea.id}").status_code == 200
+    assert db.session.query(MilestoneEvent).filter_by(idea_id=idea.id, kind="completed").count() == 0
+
+
+def test_a_lower_target_applies_from_the_next_support_on(client, session):
+    idea = voting_idea()
+    challenge = idea.challenge
+    for member in supporters(5):
+        supports.support_idea(member, idea, challenge)
+    db.session.commit()
+    deadline = clock.aware(db.session.get(IdeaMilestone, idea.id).deadline_at)
+    login(client, challenge.owner)
+    page = _post_ladder(client, challenge, [(3, 1)])
+    assert "1 idea gets a new next target" in page
+    db.session.expire_all()
+    row = db.session.get(IdeaMilestone, idea.id)
+    assert row.reached == 0 and clock.aware(row.deadline_at) == deadline  # no deadline brought forward
+    milestones.tick_milestones()
+    assert db.session.get(Idea, idea.id).status == "published"
+    # The next supporter meets the new target: now the idea goes to review.
+    login(client, UserFactory())
+    client.post(f"/ideas/{idea.id}/support")
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).status == "in_review"
+
+
+def test_a_changed_preview_is_not_saved_unconfirmed(client, session):
+    challenge = ChallengeFactory(is_open=True, voting_at=None)
+    login(client, challenge.owner)
+    data = {"steps-0-supporters": "10", "steps-0-days": "30", "confirm": "20:30"}
+    response = client.post(f"/challenges/{challenge.slug}/milestones", data=data)
+    assert response.status_code == 200 and 'name="confirm" value="10:30"' in response.get_data(as_text=True)
+    assert len(milestones.ladder(challenge)) == 4
 
 
 @pytest.mark.parametrize("data, message", [

@@ -180,8 +180,7 @@ def voting_state(user, idea, challenge, now=None):
     return VotingState(supported, progress_)
 
 
-def set_ladder(actor, challenge, steps):
-    """The owner sets their own ladder: rising supporter targets, each with its days."""
+def _checked_ladder(actor, challenge, steps):
     permissions.require(permissions.can_manage_voting(actor, challenge))
     if not uses_ladder(challenge):
         raise VotingError("Hold-ups vote with dots; they have no supporter ladder.")
@@ -194,20 +193,57 @@ def set_ladder(actor, challenge, steps):
     for step in steps:
         if not 1 <= step.supporters <= 10_000_000 or not 1 <= step.days <= 3_650:
             raise VotingError("Supporters must be at least 1 and days between 1 and 3,650.")
+    return steps
+
+
+def _climbing(challenge):
+    return db.session.execute(
+        select(IdeaMilestone, Idea).join(Idea, Idea.id == IdeaMilestone.idea_id)
+        .where(Idea.challenge_id == challenge.id, Idea.status == "published")
+    ).all()
+
+
+@dataclass(frozen=True)
+class LadderChange:
+    """What saving a new ladder would do to the ideas already climbing."""
+
+    climbing: int  # published ideas with a place on the ladder
+    held_back: int  # reached more rungs than the new ladder has below its last: they wait at the last rung
+    new_target: int  # ideas whose next target changes
+
+
+def preview_ladder(actor, challenge, steps):
+    """Checks `steps` like set_ladder and says what saving them would change, saving nothing."""
+    steps = _checked_ladder(actor, challenge, steps)
+    old = ladder(challenge)
+    climbing = held_back = new_target = 0
+    for row, _idea in _climbing(challenge):
+        climbing += 1
+        reached = min(row.reached, len(steps) - 1)
+        held_back += reached < row.reached
+        before = old[row.reached].supporters if row.reached < len(old) else None
+        new_target += steps[reached].supporters != before
+    return LadderChange(climbing, held_back, new_target)
+
+
+def set_ladder(actor, challenge, steps):
+    """The owner sets their own ladder: rising supporter targets, each with its days.
+
+    A change applies to each idea from its next rung on: no rung is reached,
+    no idea sent to review and no deadline brought forward by the change itself."""
+    steps = _checked_ladder(actor, challenge, steps)
     db.session.execute(delete(MilestoneStep).where(MilestoneStep.challenge_id == challenge.id))
     db.session.add_all(MilestoneStep(challenge_id=challenge.id, position=i, supporters=s.supporters, days=s.days)
                        for i, s in enumerate(steps))
     db.session.flush()
-    # Ideas already climbing keep the rungs they reached, on the new dates.
-    now = clock.now()
-    rows = db.session.execute(
-        select(IdeaMilestone, Idea).join(Idea, Idea.id == IdeaMilestone.idea_id)
-        .where(Idea.challenge_id == challenge.id, Idea.status == "published")
-    ).all()
-    for row, idea in rows:
-        row.reached = min(row.reached, len(steps))
-        row.deadline_at = _deadline(row.started_at, steps, row.reached)
-        climb(idea, challenge, idea.supporter_count, now)
+    # Ideas already climbing keep the rungs they reached (the last rung is
+    # always still to climb) and meet the new targets from the next support on.
+    for row, _idea in _climbing(challenge):
+        row.reached = min(row.reached, len(steps) - 1)
+        deadline = _deadline(row.started_at, steps, row.reached)
+        if row.deadline_at is not None and clock.aware(row.deadline_at) > deadline:
+            deadline = row.deadline_at
+        row.deadline_at = deadline
     db.session.flush()
     return steps
 
