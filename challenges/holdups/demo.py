@@ -55,7 +55,7 @@ def seed_demo(members):
                                facilitator_username="olivia", public_can_watch=True)
     for username in ("mia", "noah", "lea", "hugo", "ines", "kenji"):
         registration.register(people[username], upcoming, holdup, accept_norms=True)
-    registration.message_members(olivia, upcoming, holdup, "Thank you for registering! Bring a pen; "
+    registration.message_people(olivia, upcoming, holdup, "Thank you for registering! Bring a pen; "
                                  "tea and salad are on us.", "all")
 
     # Finished, a week ago: the whole session replayed on a clock that moves.

@@ -342,7 +342,7 @@ def participants(slug):
     form = MessageForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            _message, user_ids = registration.message_members(current_user, challenge, holdup, form.body.data,
+            _message, user_ids = registration.message_people(current_user, challenge, holdup, form.body.data,
                                                               form.audience.data)
         except HoldupError as error:
             db.session.rollback()
@@ -372,7 +372,7 @@ def time_zone():
         form.time_zone.data = viewer_zone()
     if form.validate_on_submit():
         try:
-            zones.set_member_zone(current_user, form.time_zone.data)
+            zones.set_viewer_zone(current_user, form.time_zone.data)
         except HoldupError as error:
             db.session.rollback()
             _field_error(form, error)

@@ -117,12 +117,12 @@ def test_owner_messages_go_out_as_a_signal_with_the_members(session):
 
     signals.holdup_message.connect(on_message)
     try:
-        reg.message_members(challenge.owner, challenge, holdup, "See you at 18:30", "all")
+        reg.message_people(challenge.owner, challenge, holdup, "See you at 18:30", "all")
         with pytest.raises(HoldupError) as error:
-            reg.message_members(challenge.owner, challenge, holdup, "\x00", "registered")
+            reg.message_people(challenge.owner, challenge, holdup, "\x00", "registered")
         assert error.value.field == "body"
         with pytest.raises(PermissionError):
-            reg.message_members(seated, challenge, holdup, "Hi", "all")
+            reg.message_people(seated, challenge, holdup, "Hi", "all")
     finally:
         signals.holdup_message.disconnect(on_message)
     assert heard[0]["challenge_id"] == challenge.id and sorted(heard[0]["user_ids"]) == sorted([seated.id, waiting.id])

@@ -138,7 +138,7 @@ def participant_ids(challenge_id):
 # Messages
 
 
-def message_members(actor, challenge, holdup, body, audience):
+def message_people(actor, challenge, holdup, body, audience):
     """Record the owner's message and send it as holdup_message for the notification system."""
     require(permissions.can_manage_holdup(actor, challenge), "Only the owner messages the participants.")
     if audience not in AUDIENCES:

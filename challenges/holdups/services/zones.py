@@ -38,7 +38,7 @@ def member_zone(user):
     return row.time_zone if row else None
 
 
-def set_member_zone(user, name):
+def set_viewer_zone(user, name):
     if not getattr(user, "is_authenticated", False):
         raise PermissionError("Log in to choose your time zone.")
     if not valid_zone(name):
