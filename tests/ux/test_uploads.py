@@ -93,6 +93,16 @@ def test_a_huge_dimension_image_is_refused_as_a_decompression_bomb(client, sessi
     assert user.avatar_file is None
 
 
+def test_the_forms_post_files_without_javascript_with_labelled_fields(client, session):
+    challenge = ChallengeFactory()
+    login(client, challenge.owner)
+    for url, name in ((f"/users/{challenge.owner.username}/edit", "avatar_image"),
+                      (f"/challenges/{challenge.slug}/edit", "cover_image"), ("/challenges/new", "cover_image")):
+        page = client.get(url).get_data(as_text=True)
+        assert 'enctype="multipart/form-data"' in page and 'name="csrf_token"' in page
+        assert f'<label for="{name}">' in page and 'type="file"' in page
+
+
 def test_the_member_removes_their_avatar_and_initials_come_back(client, session):
     user = UserFactory()
     login(client, user)
