@@ -33,6 +33,7 @@ def create_app(config=None):
     configure_http_caching(app)
     configure_operations(app)
     configure_community(app)  # issue 12
+    configure_uploads(app)  # issue 15 item 15
     return app
 
 
@@ -245,3 +246,10 @@ def configure_community(app):
     hooks.connect()  # blinker connects a receiver once, however often create_app runs
     jobs.schedule()
     app.cli.add_command(insights_cli)
+
+
+# uploaded images (issue 15 item 15): avatars and challenge covers, served by content hash.
+def configure_uploads(app):
+    from app.uploads import bp
+
+    app.register_blueprint(bp)

@@ -18,6 +18,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = _env("REDIS_URL")  # None: jobs run in-process
     SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR")
+    # Uploaded avatars and covers (app/images.py); None: uploads/ in the instance folder.
+    UPLOAD_DIR = _env("UPLOAD_DIR")
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    UPLOAD_MAX_PIXELS = 40_000_000
     MAIL_SERVER = _env("MAIL_SERVER")
     MAIL_PORT = int(_env("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Kindling <noreply@localhost>")

@@ -4,6 +4,7 @@ from wtforms.widgets import HiddenInput
 
 from app.auth.forms import TOO_LONG, TagListField
 from app.forms import BoundedIntegerField, IdSelectField, KindlingForm, strip_filter
+from app.images import ImageField
 from app.limits import (
     CHALLENGE_SUMMARY_MAX,
     CHALLENGE_TAG_LIMIT,
@@ -59,6 +60,10 @@ class ChallengeForm(KindlingForm):
     review_at = DateField("Review starts", validators=[InputRequired("Give the day the review starts.")])
     results_at = DateField("Results announced", validators=[InputRequired("Give the day results are announced.")])
     closed_at = DateField("Closes", validators=[Optional()], description="Optional.")
+    cover_image = ImageField("Cover image", kind="cover",
+                             description="Optional. A PNG, JPEG, GIF or WebP image under 5 MB, shown on the "
+                                         "challenge page and its card.")
+    remove_cover = BooleanField("Remove the cover image")
 
 
 class PhaseForm(KindlingForm):

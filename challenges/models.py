@@ -87,6 +87,8 @@ class Challenge(db.Model):
     slug: Mapped[str] = mapped_column(String(90), unique=True)
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300))
+    # Optional uploaded cover image (app/images.py): a content-hash file name under UPLOAD_DIR.
+    cover_file: Mapped[str | None] = mapped_column(String(80))
     problem: Mapped[str] = mapped_column(Text)
     problem_html: Mapped[str] = mapped_column(Text)
     norms: Mapped[str] = mapped_column(Text)

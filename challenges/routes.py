@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from app import clock, permissions
+from app import clock, images, permissions
 from app.extensions import db, htmx
 from app.forms import id_arg, int_arg
 from app.routing import hx_target, vary_on_htmx
@@ -132,6 +132,8 @@ def new():
         except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
+            images.apply(challenge, "cover_file", form.cover_image, form.remove_cover,
+                         permissions.can_upload_cover(current_user, challenge))
             db.session.commit()
             flash("Your challenge is saved as a draft. Only you can see it until you publish it.", "success")
             return redirect(url_for("challenges.show", slug=challenge.slug))
@@ -156,6 +158,8 @@ def edit(slug):
         except challenge_errors.ChallengeError as error:
             _form_error(form, error)
         else:
+            images.apply(challenge, "cover_file", form.cover_image, form.remove_cover,
+                         permissions.can_upload_cover(current_user, challenge))
             db.session.commit()
             flash("Challenge saved.", "success")
             return redirect(url_for("challenges.show", slug=challenge.slug))

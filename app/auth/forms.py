@@ -2,6 +2,7 @@ from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app.forms import KindlingForm, strip_filter
+from app.images import ImageField
 from app.limits import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX, PROFILE_TAG_LIMIT, USERNAME_MAX
 from app.tags import TagError, parse_tags
 
@@ -77,3 +78,7 @@ class ProfileForm(KindlingForm):
     )
     skills = TagListField("Skills", description="Comma-separated, e.g. design, python, fundraising.")
     interests = TagListField("Interests", description="Comma-separated, e.g. energy, housing, food.")
+    avatar_image = ImageField("Avatar picture", kind="avatar",
+                              description="Optional. A PNG, JPEG, GIF or WebP image under 5 MB; without one, "
+                                          "your initials are shown.")
+    remove_avatar = BooleanField("Remove my picture and show my initials")

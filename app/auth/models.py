@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Notifications not yet read (kept by notifications/, read by the navigation bar without a query).
     unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Uploaded avatar (app/images.py): a content-hash file name under UPLOAD_DIR; none means initials.
+    avatar_file: Mapped[str | None] = mapped_column(String(80))
 
     skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
     interests: Mapped[list[Tag]] = relationship(secondary=user_interests, order_by=Tag.name)

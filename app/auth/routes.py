@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import permissions
+from app import images, permissions
 from app.auth import services
 from app.auth.forms import LoginForm, ProfileForm, RegisterForm
 from app.extensions import db, limiter
@@ -132,6 +132,8 @@ def edit_profile(username):
             skills=form.skills.data,
             interests=form.interests.data,
         )
+        images.apply(user, "avatar_file", form.avatar_image, form.remove_avatar,
+                     permissions.can_upload_avatar(current_user, user))
         db.session.commit()
         flash("Your profile is saved.", "success")
         return redirect(url_for("auth.profile", username=user.username))

@@ -399,3 +399,4 @@ def can_vote_pairwise(user, challenge, pairwise_round):
 from app.permissions.holdups import *  # noqa
 from app.permissions.notifications import *  # noqa
 from app.permissions.community import *  # noqa
+from app.permissions.uploads import *  # noqa
