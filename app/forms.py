@@ -114,10 +114,8 @@ def id_arg(value):
 
 
 class _ParsedOnce:
-    """A field whose typed text is parsed once; what cannot be parsed is `message`, beside the field."""
-
-    def parse(self, text):
-        raise NotImplementedError
+    """A field whose typed text is parsed once by its `parse(text)` (each subclass defines one, raising
+    ValueError for what it cannot read); what cannot be parsed is `message`, beside the field."""
 
     def process_formdata(self, valuelist):
         self.unparsable = False

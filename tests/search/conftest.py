@@ -1,9 +1,10 @@
 """Search tests: each test gets a fresh, empty index of its own, and jobs run inline.
 
 A module that sets BOTH_BACKENDS = True is the behaviour suite: each of its
-tests runs on whoosh and on PostgreSQL full-text search (which needs the
-PostgreSQL run of the suite, TEST_DATABASE_URL: skipped locally without it,
-a failure in CI). Other modules test whoosh's own machinery.
+tests runs on whoosh and on PostgreSQL full-text search. PostgreSQL search
+needs the PostgreSQL run of the suite (TEST_DATABASE_URL, which CI must
+set), so the pairs "SQLite database, PostgreSQL search" are not collected.
+Other modules test whoosh's own machinery.
 """
 import pytest
 
@@ -19,6 +20,19 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("search_engine", ENGINES)
 
 
+def pytest_collection_modifyitems(config, items):
+    def impossible(item):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        return params.get("search_engine") == "postgres" and params.get("app") != "postgresql"
+
+    dropped = [item for item in items if impossible(item)]
+    if dropped and IN_CI and not POSTGRES_URL:
+        raise pytest.UsageError("TEST_DATABASE_URL must be set in CI: the search suite runs on PostgreSQL too")
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not impossible(item)]
+
+
 @pytest.fixture
 def search_engine():
     return "whoosh"
@@ -26,12 +40,6 @@ def search_engine():
 
 @pytest.fixture(autouse=True)
 def search_index(app, tmp_path, search_engine):
-    if search_engine == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        if not POSTGRES_URL:
-            if IN_CI:
-                pytest.fail("TEST_DATABASE_URL must be set in CI: the search suite runs on PostgreSQL too")
-            pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to search with")
-        pytest.skip("PostgreSQL search runs in the PostgreSQL run of the suite")
     previous = app.config["SEARCH_INDEX_DIR"], app.config.get("SEARCH_BACKEND")
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
     app.config["SEARCH_BACKEND"] = search_engine
