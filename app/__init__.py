@@ -155,7 +155,9 @@ def configure_blueprints(app):
     from app.auth.routes import bp as auth_bp
     from challenges.holdups.routes import bp as holdups_bp
     from challenges.routes import bp as challenges_bp
-    from moderation.routes import blueprints as moderation_blueprints
+    from moderation.people_routes import bp as moderation_people_bp
+    from moderation.routes import bp as moderation_bp
+    from moderation.words_routes import bp as watched_words_bp
     from notifications.routes import bp as notifications_bp
     from search.routes import bp as search_bp
     from voting.routes import bp as voting_bp
@@ -163,8 +165,8 @@ def configure_blueprints(app):
     htmx.init_app(app)
     # Ids in URLs stay within what every database can hold: /ideas/99999999999999999999 is a 404, not a 500.
     app.url_map.converters["int"] = BoundedInt
-    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, *moderation_blueprints, search_bp,
-                      holdups_bp, admin_jobs_bp, notifications_bp):
+    for blueprint in (auth_bp, account_bp, admin_bp, challenges_bp, voting_bp, moderation_bp, moderation_people_bp,
+                      watched_words_bp, search_bp, holdups_bp, admin_jobs_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,5 +1,7 @@
-"""The moderation desk (/moderation), the members' side (flags, appeals, standing,
-appointed moderators) and the admins' watched words.
+"""The moderation desk (/moderation): the queue, decisions, the log, members' records and suspensions.
+
+The members' side (flags, appeals, standing, appointed moderators) is in
+moderation/people_routes.py, the admins' watched words in words_routes.py.
 
 Routes are thin: load, check access, call one service, commit, then render the
 fragment htmx asked for (by HX-Target) or redirect a plain form post.
@@ -28,23 +30,18 @@ from app.auth.models import User
 from app.auth.services import get_by_username
 from app.extensions import db
 from app.forms import int_arg
-from app.permissions import Refused
-from app.routing import hx_target, next_url, vary_on_htmx, visible_or_404
-from challenges.loading import visible_challenge
-from challenges.models import Challenge
+from app.routing import hx_target, next_url, vary_on_htmx
 from challenges.services.errors import ChallengeError
-from moderation.forms import ActionForm, AppealForm, AppointForm, FlagForm, LiftForm, SuspendForm, WatchedWordForm
-from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS, WatchedWord
-from moderation.services import audit, decisions, flags, items, sanctions, watched_words
+from moderation.forms import ActionForm, LiftForm, SuspendForm
+from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS
+from moderation.route_helpers import first_error, load_item
+from moderation.services import audit, decisions, flags, items, sanctions
 from moderation.services import queue as moderation_queue
 
 logger = logging.getLogger(__name__)
 CSV_FIRST_ROWS = 500
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-member_bp = Blueprint("moderation_people", __name__)
-words_bp = Blueprint("watched_words", __name__, url_prefix="/admin/watched-words")
-# The desk (moderators only), the members' side, the admins' watched words.
-blueprints = (bp, member_bp, words_bp)
+bp.after_request(vary_on_htmx)
 
 
 @bp.before_request
@@ -54,15 +51,6 @@ def require_moderator():
         abort(403)
 
 
-@words_bp.before_request
-@login_required
-def require_admin():
-    if not permissions.can_edit_watched_words(current_user):
-        abort(403)
-
-
-for _blueprint in blueprints:
-    _blueprint.after_request(vary_on_htmx)
 
 
 @bp.context_processor
@@ -131,28 +119,6 @@ def _plain(value):
     return str(value).replace("_", " ")
 
 
-def _visible_item(kind, item_id):
-    """An idea or comment the member may see (as on its page), or 404 whether hidden or missing."""
-    item = _load_item(kind, item_id)
-    seen = permissions.can_view_idea(current_user, item.idea, db.session.get(Challenge, item.challenge_id))
-    if seen and kind == "comment":
-        seen = permissions.can_view_comment(current_user, item.obj, item.challenge_id)
-    return visible_or_404(item, seen)
-
-
-def _first_error(form):
-    for field in form:
-        if field.errors:
-            return f"{field.label.text}: {field.errors[0]}"
-    return "Check the form and try again."
-
-
-def _load_item(kind, item_id):
-    if kind not in ITEM_KINDS:
-        abort(404)
-    return items.load_item(kind, item_id) or abort(404)
-
-
 # The queue
 
 
@@ -177,7 +143,7 @@ def queue():
 
 @bp.get("/items/<kind>/<int:item_id>")
 def item(kind, item_id):
-    item = _load_item(kind, item_id)
+    item = load_item(kind, item_id)
     if not permissions.can_moderate(current_user, item.challenge_id):
         abort(403)
     case = moderation_queue.open_case_for(kind, item_id)
@@ -194,7 +160,7 @@ def item(kind, item_id):
 def act(kind, item_id, action):
     if action not in decisions.ITEM_ACTIONS:
         abort(404)
-    item = _load_item(kind, item_id)
+    item = load_item(kind, item_id)
     if not permissions.can_moderate(current_user, item.challenge_id):
         abort(403)
     form = ActionForm()
@@ -204,7 +170,7 @@ def act(kind, item_id, action):
         abort(404)  # a case of another item is none of this form's business
     entry, error = None, None
     if not valid:
-        error = _first_error(form)
+        error = first_error(form)
     else:
         try:
             entry = decisions.decide(
@@ -332,7 +298,7 @@ def _act_on_account(member, form, action, success):
     if not permissions.can_suspend(current_user):
         abort(403)
     if not form.validate():
-        flash(_first_error(form), "error")
+        flash(first_error(form), "error")
     else:
         try:
             action()
@@ -342,139 +308,3 @@ def _act_on_account(member, form, action, success):
             db.session.rollback()
             flash(problem.message, "error")
     return redirect(url_for("moderation.member", username=member.username), 303)
-
-
-# Members' side: flags, appeals, their standing
-
-
-def _submit(form, action):
-    """Validate, run the service, commit. Returns None, or the message for the member."""
-    if not form.validate():
-        return _first_error(form)
-    try:
-        action()
-    except Refused as problem:
-        db.session.rollback()
-        return problem.message
-    db.session.commit()
-    return None
-
-
-def _item_url(item):
-    return url_for("challenges.idea", idea_id=item.idea.id)
-
-
-@member_bp.route("/flag/<kind>/<int:item_id>", methods=["GET", "POST"])
-@login_required
-def flag(kind, item_id):
-    item = _visible_item(kind, item_id)
-    form = FlagForm()
-    error = None
-    if request.method == "POST":
-        error = _submit(form, lambda: flags.flag_item(current_user, item, form.reason.data or "",
-                                                      form.note.data or ""))
-        flagged = error is None
-        if hx_target() == f"flag-{kind}-{item_id}":
-            return render_template("moderation/_flag_button.html", item=item.obj, kind=kind, flagged=flagged,
-                                   flag_error=error, challenge_id=item.challenge_id), 422 if error else 200
-        if flagged:
-            flash("Thank you: the moderators will look at it.", "success")
-            return redirect(next_url(_item_url(item)), 303)
-    return render_template("moderation/flag.html", item=item, form=form, error=error,
-                           reasons=FLAG_REASONS), 422 if error else 200
-
-
-@member_bp.route("/appeal/<kind>/<int:item_id>", methods=["GET", "POST"])
-@login_required
-def appeal(kind, item_id):
-    item = _visible_item(kind, item_id)
-    if item.author_id != current_user.id:
-        abort(403)
-    form = AppealForm()
-    error = None
-    if request.method == "POST":
-        error = _submit(form, lambda: flags.appeal(current_user, item, form.message.data))
-        if error is None:
-            flash("Your appeal is with the moderators.", "success")
-            return redirect(url_for("moderation_people.standing"), 303)
-    return render_template("moderation/appeal.html", item=item, form=form, error=error,
-                           rejection=flags.rejection_of(item), existing=flags.appeal_of(item),
-                           reasons=REJECT_REASONS), 422 if error else 200
-
-
-@member_bp.get("/my/moderation")
-@login_required
-def standing():
-    return render_template("moderation/standing.html", decisions=audit.decisions_about(current_user),
-                           appealed=flags.appealed_items(current_user), labels=audit.ACTION_LABELS,
-                           reasons=REJECT_REASONS)
-
-
-# Owners appoint moderators for their challenge
-
-
-@member_bp.route("/challenges/<slug>/moderators", methods=["GET", "POST"])
-@login_required
-def moderators(slug):
-    challenge = visible_challenge(slug)
-    if not permissions.can_appoint_moderators(current_user, challenge):
-        abort(403)
-    form = AppointForm()
-    if request.method == "POST":
-        if form.validate():
-            try:
-                sanctions.appoint_moderator(current_user, challenge, get_by_username(form.username.data or ""))
-                db.session.commit()
-                flash(f"{form.username.data} now moderates this challenge.", "success")
-                return redirect(url_for("moderation_people.moderators", slug=slug), 303)
-            except ChallengeError as problem:
-                db.session.rollback()
-                form.username.errors = [problem.message]
-    return render_template("moderation/moderators.html", challenge=challenge, form=form,
-                           moderators=sanctions.challenge_moderators(challenge)), 422 if form.errors else 200
-
-
-@member_bp.post("/challenges/<slug>/moderators/<int:user_id>/remove")
-@login_required
-def remove_moderator(slug, user_id):
-    challenge = visible_challenge(slug)
-    if not permissions.can_appoint_moderators(current_user, challenge):
-        abort(403)
-    member = db.session.get(User, user_id) or abort(404)
-    try:
-        sanctions.dismiss_moderator(current_user, challenge, member)
-        db.session.commit()
-        flash(f"{member.name} no longer moderates this challenge.", "success")
-    except ChallengeError as problem:
-        db.session.rollback()
-        flash(problem.message, "error")
-    return redirect(url_for("moderation_people.moderators", slug=slug), 303)
-
-
-# Admins: watched words
-
-
-@words_bp.route("/", methods=["GET", "POST"])
-def words():
-    form = WatchedWordForm()
-    if request.method == "POST" and form.validate():
-        try:
-            watched_words.add_watched_word(current_user, form.pattern.data, form.action.data, form.is_regex.data,
-                                           form.message.data)
-            db.session.commit()
-            flash(f"“{form.pattern.data}” is watched.", "success")
-            return redirect(url_for("watched_words.words"), 303)
-        except ChallengeError as problem:
-            db.session.rollback()
-            getattr(form, problem.field or "pattern").errors = [problem.message]
-    return render_template("moderation/words.html", form=form, words=watched_words.watched_words()), \
-        422 if form.errors else 200
-
-
-@words_bp.post("/<int:word_id>/delete")
-def delete_word(word_id):
-    word = db.session.get(WatchedWord, word_id) or abort(404)
-    watched_words.remove_watched_word(current_user, word)
-    db.session.commit()
-    flash(f"“{word.pattern}” is no longer watched.", "success")
-    return redirect(url_for("watched_words.words"), 303)

@@ -11,8 +11,9 @@ from app.auth.models import User
 from app.extensions import db
 from challenges.models import ChallengeModerator, Idea
 from moderation.models import AuditEntry
-from moderation.routes import bp, words_bp
+from moderation.routes import bp
 from moderation.services import decisions, flags, queue, sanctions, watched_words
+from moderation.words_routes import bp as words_bp
 from tests.conftest import login
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 from tests.moderation.conftest import case_of, item
