@@ -1,13 +1,12 @@
 """A live Kindling server and the system Chromium, driven by Playwright."""
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from tests.browser.serving import serving
 from tests.conftest import IN_CI, make_config
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -44,14 +43,8 @@ def live_server(tmp_path_factory):
     )
     with application.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", application
-    server.shutdown()
-    thread.join()
-    with application.app_context():
-        db.engine.dispose()
+    with serving(application) as url:
+        yield url, application
 
 
 @pytest.fixture(scope="session")

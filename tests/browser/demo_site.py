@@ -2,14 +2,12 @@
 
 It has a database of its own so the demo's challenges and queue never meet
 the other browser tests' data."""
-import threading
 from contextlib import contextmanager
-
-from werkzeug.serving import make_server
 
 from app import create_app, jobs
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.extensions import db
+from tests.browser.serving import serving
 from tests.conftest import make_config
 
 WASTE = "how-might-we-cut-food-waste-in-our-neighbourhood-markets"
@@ -27,16 +25,8 @@ def demo_server(folder):
         seed_demo()
         db.session.commit()
         jobs.dispatch()
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        with application.app_context():
-            db.engine.dispose()
+    with serving(application) as url:
+        yield url
 
 
 def log_in(page, username):
