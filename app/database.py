@@ -104,6 +104,15 @@ def configure_sqlite(engine):
     event.listen(engine, "commit", done)
     event.listen(engine, "rollback", done)
 
+    # A connection dropped with its transaction still open (never committed nor rolled back,
+    # say garbage-collected after an error) is rolled back by the pool when it returns there;
+    # its place in the queue is given up then too, or every later writer would wait the timeout.
+    @event.listens_for(engine, "checkin")
+    def on_checkin(dbapi_connection, connection_record):
+        lock = connection_record.info.pop(_HOLDS_WRITERS, None)
+        if lock is not None:
+            lock.release()
+
 
 def commit(work):
     """Run `work()` and commit what it did; on any error roll it all back and re-raise."""

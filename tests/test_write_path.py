@@ -190,3 +190,29 @@ def test_writers_and_the_scheduler_never_collide(busy_app):
         flags = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.user_id.in_(members)))
         assert flags == expected_posts
         db.session.remove()
+
+
+def test_a_writer_dropped_mid_transaction_does_not_hold_up_the_next(tmp_path, monkeypatch):
+    """A write transaction lost without commit or rollback (its connection garbage-collected after an
+    error) gives up its place in the SQLite writers' queue when the pool takes the connection back."""
+    import gc
+
+    from app import database
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT", 3)
+    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'dropped.db'}",
+                                         SEARCH_INDEX_DIR=str(tmp_path / "index")))
+    with application.app_context(), database.writing():
+        engine = db.engine
+        lost = engine.connect()
+        lost.begin()
+        lost.exec_driver_sql("SELECT 1")
+        del lost
+        gc.collect()
+
+        started = time.monotonic()
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE after_the_drop (x INTEGER)")
+        waited = time.monotonic() - started
+        engine.dispose()
+    assert waited < 1, f"the next writer waited {waited:.1f} s for a lock nobody held"
