@@ -159,6 +159,8 @@ def test_a_rejected_edit_leaves_the_approved_text_and_the_author_is_told_why(app
     rejected = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reject_edit"))
     assert rejected.reason == "spam" and json.loads(rejected.before_json)["title"] == SPAM_TITLE
     assert open_case("idea", idea.id) is None
+    standing = page(client_for(app, author), "/my/moderation")
+    assert "Edit rejected" in standing and "Spam or advertising" in standing
 
 
 def test_a_rejection_needs_a_reason(app, session, premoderated):
@@ -288,3 +290,19 @@ def test_hiding_an_idea_drops_its_waiting_edit(app, session, premoderated):
     assert decide(desk, "idea", idea.id, "hide").status_code == 303
     assert db.session.scalar(select(PendingEdit)) is None
     assert client_for(app).get(f"/ideas/{idea.id}").status_code == 404
+
+
+def test_the_queue_card_decides_the_edit_in_place_with_htmx(app, session, premoderated):
+    _, author, idea = premoderated
+    edit_into_spam(app, author, idea)
+    desk = client_for(app, UserFactory(is_moderator=True))
+    card = page(desk, "/moderation/")
+    case_id = open_case("idea", idea.id).id
+    hidden = dict(re.findall(r'name="(edit_id|edit_version)" value="(\d+)"', card))
+    response = desk.post(f"/moderation/items/idea/{idea.id}/approve_edit", data=hidden | {"case_id": case_id},
+                         headers={"HX-Request": "true", "HX-Target": f"case-{case_id}"})
+    assert response.status_code == 200
+    answer = response.get_data(as_text=True)
+    assert "Edit approved" in answer and "<html" not in answer
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).title == SPAM_TITLE
