@@ -306,3 +306,18 @@ def test_the_queue_card_decides_the_edit_in_place_with_htmx(app, session, premod
     assert "Edit approved" in answer and "<html" not in answer
     db.session.expire_all()
     assert db.session.get(Idea, idea.id).title == SPAM_TITLE
+
+
+def test_the_second_moderator_is_told_the_edit_was_already_decided(app, session, premoderated):
+    _, author, idea = premoderated
+    edit_into_spam(app, author, idea)
+    first, second = UserFactory(is_moderator=True), UserFactory(is_moderator=True)
+    second_desk = client_for(app, second)
+    seen = dict(re.findall(r'name="(case_id|edit_id|edit_version)" value="(\d+)"',
+                           page(second_desk, f"/moderation/items/idea/{idea.id}")))
+    assert decide(client_for(app, first), "idea", idea.id, "approve_edit").status_code == 303
+    second_desk.post(f"/moderation/items/idea/{idea.id}/reject_edit", data=seen | {"reason": "spam"})
+    assert f"Already decided by {first.name}" in page(second_desk, f"/moderation/items/idea/{idea.id}")
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).title == SPAM_TITLE
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reject_edit")) is None
