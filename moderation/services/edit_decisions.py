@@ -8,7 +8,7 @@ from challenges.services import edits as challenge_edits
 from challenges.services import ideas as challenge_ideas
 from moderation.models import REJECT_REASONS, ModerationCase
 from moderation.services.audit import log
-from moderation.services.decisions import _last_decision, clean_note
+from moderation.services.decisions import clean_note, last_decision
 from moderation.services.errors import AlreadyDecided, ModerationError
 from moderation.services.items import item_url, notify
 from moderation.services.queue import open_case_for
@@ -35,7 +35,7 @@ def decide_edit(actor, item, action, *, reason="", note="", edit_id=None, edit_v
         raise ModerationError(f"Unknown action “{action}”.")
     pending = challenge_edits.pending_edit_of(item.kind, item.id)
     if pending is None:
-        actor_then, when = _last_decision(item.kind, item.id)
+        actor_then, when = last_decision(item.kind, item.id)
         if actor_then is None and when is None:
             raise ModerationError("There is no edit waiting on this item.")
         raise AlreadyDecided(actor_then, when)
@@ -50,7 +50,7 @@ def decide_edit(actor, item, action, *, reason="", note="", edit_id=None, edit_v
         note = clean_note(note)
     proposed, current = pending.fields(), approved_fields(item)
     if not challenge_edits.take_pending_edit(pending):
-        raise AlreadyDecided(*_last_decision(item.kind, item.id))
+        raise AlreadyDecided(*last_decision(item.kind, item.id))
     case = _close_edit_case(actor, item, action)
     opened_at = case.opened_at if case else None
     if action == "approve_edit":
