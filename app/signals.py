@@ -15,11 +15,13 @@ challenge_published = kindling.signal("challenge-published")  # challenge_id
 challenge_phase_changed = kindling.signal("challenge-phase-changed")  # challenge_id, before, after
 challenge_edited = kindling.signal("challenge-edited")  # challenge_id
 idea_submitted = kindling.signal("idea-submitted")  # idea_id, status, flags
+# An edit by a member also carries held, flags, editor_id, before, after and pending_edit (True: the edit waits
+# for a moderator and the public text did not change, issue 14 item 7); an approved pending edit sends only the id.
 idea_edited = kindling.signal("idea-edited")  # idea_id; by a member also held, flags, editor_id, before, after
 idea_status_changed = kindling.signal("idea-status-changed")  # idea_id, before, after, actor_id
 idea_reviewed = kindling.signal("idea-reviewed")  # idea_id, decision, actor_id
 comment_posted = kindling.signal("comment-posted")  # comment_id, idea_id, status, flags
-comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id; held, flags, editor_id, before, after
+comment_edited = kindling.signal("comment-edited")  # comment_id, idea_id; as idea_edited
 comment_status_changed = kindling.signal("comment-status-changed")  # comment_id, idea_id, before, after
 
 # Screening, asked before a contribution is saved. A receiver may raise

@@ -1,5 +1,6 @@
-"""Words that agree with their numbers ("1 follower", "2 followers"), and plain text from rendered HTML."""
+"""Words that agree with their numbers ("1 follower", "2 followers"), plain text from rendered HTML, word diffs."""
 import re
+from difflib import SequenceMatcher
 from html import unescape
 
 
@@ -31,3 +32,21 @@ def snippet(html, length=180):
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+_WORDS = re.compile(r"(\s+)")
+
+
+def word_diff(before, after):
+    """What changed from `before` to `after`, word by word: a list of ("same" | "removed" | "added", text)."""
+    old, new = _WORDS.split(before or ""), _WORDS.split(after or "")
+    pieces = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(("same", "".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            pieces.append(("removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            pieces.append(("added", "".join(new[j1:j2])))
+    return pieces

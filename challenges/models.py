@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from app import clock
 from app.auth.models import User
 from app.extensions import db
+from app.markdown import render_markdown, render_markdown_lite
 from app.tags import Tag
 
 # Challenge phases, in order. A draft is seen only by its owner (and admins).
@@ -264,6 +266,50 @@ class Comment(db.Model):
         return self.status == "deleted"
 
 
+class PendingEdit(db.Model):
+    """An author's edit of an approved idea or comment that waits for a moderator (issue 14, item 7).
+
+    The item's own row keeps the approved text, so every page, list, count,
+    feed and the search index go on showing it until a moderator decides.
+    One per item: a second edit replaces the first, and `version` counts the
+    replacements so a moderator never approves text they did not read.
+    """
+
+    __tablename__ = "pending_edits"
+    __table_args__ = (UniqueConstraint("item_kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_kind: Mapped[str] = mapped_column(String(10))  # "idea" or "comment"
+    item_id: Mapped[int]
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # An idea's edit: title, description and tags (comma-separated); a comment's: body.
+    title: Mapped[str | None] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    @property
+    def tag_names(self):
+        return [name for name in (self.tags or "").split(",") if name]
+
+    @property
+    def html(self):
+        """The waiting text as it would show, rendered and sanitised like the approved one."""
+        if self.item_kind == "idea":
+            return render_markdown(self.description)
+        return render_markdown_lite(self.body)
+
+    def fields(self):
+        """What the edit says, as the audit log records it."""
+        if self.item_kind == "idea":
+            return {"title": self.title, "description": self.description, "tags": self.tag_names}
+        return {"body": self.body}
+
+
 class NormsAcceptance(db.Model):
     """A member accepted a challenge's norms (once, before contributing)."""
 
@@ -310,5 +356,6 @@ __all__ = [
     "IdeaFollow",
     "IdeaRevision",
     "NormsAcceptance",
+    "PendingEdit",
     "ChallengeModerator",
 ]

@@ -10,12 +10,12 @@ from app import clock, images, permissions
 from app.extensions import db, htmx
 from app.forms import id_arg, int_arg
 from app.routing import hx_target, vary_on_htmx
-from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaEditForm, IdeaForm, PhaseForm, ReviewForm
+from challenges.forms import ChallengeForm, CommentForm, EmptyForm, IdeaForm, PhaseForm, ReviewForm
 from challenges.home import member_home
-from challenges.loading import visible_challenge, visible_idea
-from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS, Comment
+from challenges.loading import visible_challenge, visible_comment, visible_idea
+from challenges.models import FORMATS, IDEA_PUBLIC, IDEA_STATUS_LABELS, PHASE_LABELS
 from challenges.services import challenges as challenge_phases
-from challenges.services import comments, follows, listings, screening
+from challenges.services import comments, edits, follows, listings, screening
 from challenges.services import errors as challenge_errors
 from challenges.services import ideas as challenge_ideas
 
@@ -23,7 +23,7 @@ bp = Blueprint("challenges", __name__)
 VISITOR_SEED_SECONDS = 600
 
 
-def _form_error(form, error):
+def form_error(form, error):
     """Put a service's ChallengeError beside the field it names (or on top); a schedule names several."""
     for name, message in getattr(error, "problems", None) or [(error.field, error.message)]:
         target = getattr(form, name, None) if name else None
@@ -130,7 +130,7 @@ def new():
         try:
             challenge = challenge_phases.create_challenge(current_user, **_challenge_fields(form))
         except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             images.apply(challenge, "cover_file", form.cover_image, form.remove_cover,
                          permissions.can_upload_cover(current_user, challenge))
@@ -156,7 +156,7 @@ def edit(slug):
         try:
             challenge_phases.update_challenge(current_user, challenge, **_challenge_fields(form))
         except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             images.apply(challenge, "cover_file", form.cover_image, form.remove_cover,
                          permissions.can_upload_cover(current_user, challenge))
@@ -303,7 +303,7 @@ def review_idea(idea_id):
         try:
             challenge_ideas.review_idea(current_user, idea, idea.challenge, form.decision.data, form.feedback.data)
         except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             db.session.commit()
             flash(f"“{idea.title}” is now {idea.status_label.lower()}.", "success")
@@ -338,7 +338,7 @@ def new_idea(slug):
                 paced=True,
             )
         except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             idea_id, pending = idea.id, idea.status == "pending"  # read before the commit expires them
             db.session.commit()
@@ -383,6 +383,7 @@ def _render_idea(idea, refused_form=None, refused_parent=None):
         history=listings.idea_history(idea),
         comment_page=comment_page,
         following=follows.follows_idea(current_user, idea),
+        pending_edit=edits.pending_edit_for(current_user, "idea", idea, challenge.id),
         accepted_norms=screening.has_accepted_norms(current_user, challenge),
         comment_form=refused_form if refused_form is not None and not refused_parent else blank,
         reply_form=blank,
@@ -391,29 +392,6 @@ def _render_idea(idea, refused_form=None, refused_parent=None):
         action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
     ))
-
-
-@bp.route("/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_idea(idea_id):
-    idea = visible_idea(idea_id)
-    if not permissions.can_edit_idea(current_user, idea):
-        abort(403)
-    form = IdeaEditForm(obj=idea if request.method == "GET" else None)
-    if request.method == "GET":
-        form.tags.data = [t.name for t in idea.tags]
-    if form.validate_on_submit():
-        try:
-            challenge_ideas.edit_idea(current_user, idea, title=form.title.data, description=form.description.data,
-                                      tags=form.tags.data)
-        except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
-        else:
-            db.session.commit()
-            flash("Your changes are saved; the previous version is kept in the history.", "success")
-            return redirect(url_for("challenges.idea", idea_id=idea.id))
-    return render_template("challenges/idea_form.html", form=form, challenge=idea.challenge, idea=idea,
-                           accepted_norms=True, problem=None), 422 if form.errors else 200
 
 
 @bp.post("/ideas/<int:idea_id>/withdraw")
@@ -451,7 +429,7 @@ def post_comment(idea_id):
             comment = comments.post_comment(current_user, idea, challenge, form.body.data, parent_id,
                                             accept_norms=form.accept_norms.data, paced=True)
         except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             # What was just written is what the answer shows: nothing is read again after the commit (issue 13).
             db.session().expire_on_commit = False
@@ -476,36 +454,10 @@ def post_comment(idea_id):
     return redirect(url_for("challenges.idea", idea_id=idea_id) + f"#comment-{comment.id}")
 
 
-def _own_comment(comment_id):
-    comment = db.session.get(Comment, comment_id) or abort(404)
-    idea = visible_idea(comment.idea_id)
-    return comment, idea
-
-
-@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_comment(comment_id):
-    comment, idea = _own_comment(comment_id)
-    if not permissions.can_edit_comment(current_user, comment):
-        abort(403)
-    form = CommentForm(obj=comment if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            comments.edit_comment(current_user, comment, form.body.data)
-        except challenge_errors.ChallengeError as error:
-            _form_error(form, error)
-        else:
-            db.session.commit()
-            flash("Your comment is updated.", "success")
-            return redirect(url_for("challenges.idea", idea_id=idea.id) + f"#comment-{comment.id}")
-    return render_template("challenges/comment_edit.html", form=form, comment=comment, idea=idea), \
-        422 if form.errors else 200
-
-
 @bp.post("/comments/<int:comment_id>/delete")
 @login_required
 def delete_comment(comment_id):
-    comment, idea = _own_comment(comment_id)
+    comment, idea = visible_comment(comment_id)
     if EmptyForm().validate_on_submit():
         comments.delete_comment(current_user, comment, idea)
         db.session.commit()
@@ -524,3 +476,7 @@ def tick_command():
     db.session.commit()
     jobs.dispatch()
     click.echo(f"{len(moved)} challenge(s) moved to their next phase.")
+
+
+# The edit routes live in their own module, on this blueprint (same URLs and endpoint names).
+from challenges import edit_routes  # noqa: E402, F401

@@ -24,6 +24,9 @@ class ActionForm(KindlingForm):
     target_id = BoundedIntegerField("Merge into idea number", message="Give the number of an idea, like 42.")
     case_id = BoundedIntegerField(widget=HiddenInput())
     seen_status = StringField(validators=[Length(max=20)])
+    # A pending edit's id and version as the moderator read them (issue 14, item 7).
+    edit_id = BoundedIntegerField(widget=HiddenInput())
+    edit_version = BoundedIntegerField(widget=HiddenInput())
 
 
 class FlagForm(KindlingForm):

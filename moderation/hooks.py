@@ -3,6 +3,8 @@
 Plain receivers; `connect()` is called from create_app.
 """
 from app import signals
+from challenges.models import IDEA_PUBLIC
+from challenges.services import edits
 from moderation.services import queue, screening
 
 
@@ -18,22 +20,31 @@ def queue_comment(sender, comment_id, status, flags=(), **_):
     screening.after_submission("comment", comment_id, status, flags)
 
 
-def recheck_idea(sender, idea_id, held=False, flags=(), editor_id=None, before=None, after=None, **_):
-    screening.after_edit("idea", idea_id, held, flags, editor_id=editor_id, before=before, after=after)
+def recheck_idea(sender, idea_id, held=False, flags=(), editor_id=None, before=None, after=None,
+                 pending_edit=False, **_):
+    screening.after_edit("idea", idea_id, held, flags, editor_id=editor_id, before=before, after=after,
+                         pending_edit=pending_edit)
 
 
-def recheck_comment(sender, comment_id, held=False, flags=(), editor_id=None, before=None, after=None, **_):
-    screening.after_edit("comment", comment_id, held, flags, editor_id=editor_id, before=before, after=after)
+def recheck_comment(sender, comment_id, held=False, flags=(), editor_id=None, before=None, after=None,
+                    pending_edit=False, **_):
+    screening.after_edit("comment", comment_id, held, flags, editor_id=editor_id, before=before, after=after,
+                         pending_edit=pending_edit)
 
 
 def idea_left_play(sender, idea_id, after, **_):
     if after == "withdrawn":
         queue.close_cases_of("idea", idea_id, "withdrawn")
+    if after not in IDEA_PUBLIC:
+        # Hidden, rejected, merged or withdrawn: an edit waiting to replace its public text has nothing to replace.
+        edits.discard_pending_edits_of("idea", idea_id)
 
 
 def comment_deleted(sender, comment_id, after, **_):
     if after == "deleted":
         queue.close_cases_of("comment", comment_id, "deleted")
+    if after != "published":
+        edits.discard_pending_edits_of("comment", comment_id)
 
 
 def queue_vote_anomaly(sender, idea_id, note="", **_):

@@ -35,6 +35,7 @@ CASE_REASONS = {
     "watched": "Watched word",
     "appeal": "Appeal",
     "vote_anomaly": "Vote anomaly",
+    "edit": "Edit awaiting approval",
 }
 WATCH_ACTIONS = {
     "block": "Block the post with a message",

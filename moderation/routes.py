@@ -31,11 +31,13 @@ from app.auth.services import get_by_username
 from app.extensions import db
 from app.forms import int_arg
 from app.routing import hx_target, next_url, vary_on_htmx
+from app.text import word_diff
+from challenges.services import edits as challenge_edits
 from challenges.services.errors import ChallengeError
 from moderation.forms import ActionForm, LiftForm, SuspendForm
 from moderation.models import CASE_REASONS, FLAG_REASONS, ITEM_KINDS, REJECT_REASONS
 from moderation.route_helpers import first_error, load_item
-from moderation.services import audit, decisions, flags, items, sanctions
+from moderation.services import audit, decisions, edit_decisions, flags, items, sanctions
 from moderation.services import queue as moderation_queue
 
 logger = logging.getLogger(__name__)
@@ -51,8 +53,6 @@ def require_moderator():
         abort(403)
 
 
-
-
 @bp.context_processor
 def _labels():
     return {"labels": audit.ACTION_LABELS}
@@ -63,6 +63,9 @@ def _queue_size():
     if "moderation_queue_size" not in g:
         g.moderation_queue_size = moderation_queue.queue_size(current_user)
     return g.moderation_queue_size
+
+
+bp.add_app_template_global(word_diff, "word_diff")  # a pending edit's changes, in the queue and on the item page
 
 
 @bp.app_template_global("moderation_flag_reasons")
@@ -150,6 +153,7 @@ def item(kind, item_id):
     entry = moderation_queue.queue_entry(case.id) if case else None
     return render_template(
         "moderation/item.html", item=item, entry=entry, case=case, trail=moderation_queue.item_trail(item),
+        pending=entry.pending_edit if entry else challenge_edits.pending_edit_of(kind, item_id),
         flags=moderation_queue.item_flags(item), reject_reasons=REJECT_REASONS,
         history=moderation_queue.author_histories({item.author_id})[item.author_id],
         author=db.session.get(User, item.author_id),
@@ -158,7 +162,7 @@ def item(kind, item_id):
 
 @bp.post("/items/<kind>/<int:item_id>/<action>")
 def act(kind, item_id, action):
-    if action not in decisions.ITEM_ACTIONS:
+    if action not in decisions.ITEM_ACTIONS + edit_decisions.EDIT_ACTIONS:
         abort(404)
     item = load_item(kind, item_id)
     if not permissions.can_moderate(current_user, item.challenge_id):
@@ -173,11 +177,14 @@ def act(kind, item_id, action):
         error = first_error(form)
     else:
         try:
-            entry = decisions.decide(
-                current_user, item, action, reason=form.reason.data or "",
-                note=form.note.data or "", tags=form.tags.data or "", target_id=form.target_id.data,
-                case_id=case_id, seen_status=form.seen_status.data or None,
-            )
+            said = dict(reason=form.reason.data or "", note=form.note.data or "")
+            if action in edit_decisions.EDIT_ACTIONS:
+                entry = edit_decisions.decide_edit(current_user, item, action, edit_id=form.edit_id.data,
+                                                   edit_version=form.edit_version.data, **said)
+            else:
+                entry = decisions.decide(current_user, item, action, tags=form.tags.data or "",
+                                         target_id=form.target_id.data, case_id=case_id,
+                                         seen_status=form.seen_status.data or None, **said)
             decided = entry.action  # read before the commit expires it: nothing is read again after (issue 13)
             db.session.commit()
         except ChallengeError as problem:

@@ -28,6 +28,8 @@ def _challenge_phase_changed(sender, challenge_id, before=None, after=None, **ex
 
 
 def _idea_changed(sender, idea_id, **extra):
+    if extra.get("pending_edit"):
+        return  # the edit waits for a moderator: the approved text, the one indexed, did not change
     _enqueue(search_jobs.index_documents, f"idea:{idea_id}")
 
 
@@ -45,6 +47,8 @@ def _idea_merged(sender, source_id, target_id, **extra):
 
 
 def _comment_changed(sender, comment_id, **extra):
+    if extra.get("pending_edit"):
+        return  # as for ideas: the indexed text stays the approved one
     _enqueue(search_jobs.index_documents, f"comment:{comment_id}")
 
 

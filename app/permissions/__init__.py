@@ -400,3 +400,4 @@ from app.permissions.holdups import *  # noqa
 from app.permissions.notifications import *  # noqa
 from app.permissions.community import *  # noqa
 from app.permissions.uploads import *  # noqa
+from app.permissions.edits import *  # noqa

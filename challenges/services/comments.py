@@ -1,5 +1,5 @@
 """Comments on ideas: posting, editing, deleting, status changes, the stored count, and threads to show."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -9,6 +9,7 @@ from app.extensions import db
 from app.limits import COMMENT_MAX, COMMENT_MAX_DEPTH, COMMENT_THREADS_PER_PAGE, MAX_PAGE
 from app.markdown import render_markdown_lite
 from challenges.models import Challenge, Comment, Idea
+from challenges.services.edits import edit_is_held, hold_edit, own_pending_edits
 from challenges.services.errors import ChallengeError, PhaseError, StatusError
 from challenges.services.ideas import refresh_hot_score
 from challenges.services.screening import check_norms, screen_contribution
@@ -70,19 +71,36 @@ def _count_comment(idea, sign):
 
 
 def edit_comment(editor, comment, body):
+    """Edit a comment. Returns the PendingEdit when the edit waits for a moderator, else None (it is live)."""
     permissions.require(permissions.can_edit_comment(editor, comment))
     _check_comment_body(body)
     idea = db.session.get(Idea, comment.idea_id)
-    held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "comment", body,
-                                      edit=True)
+    challenge = db.session.get(Challenge, idea.challenge_id)
+    held, flags = screen_contribution(editor, challenge, "comment", body, edit=True)
     before = {"body": comment.body}
+    pending = None
+    if edit_is_held(editor, challenge, comment.status == "published", held):
+        pending = hold_edit(editor, "comment", comment.id, idea.challenge_id, body=body)
+    else:
+        _replace_comment_body(comment, body)
+    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id,
+                                held=held or pending is not None, flags=flags, editor_id=editor.id, before=before,
+                                after={"body": body}, pending_edit=pending is not None)
+    return pending
+
+
+def apply_comment_edit(comment, pending):
+    """A moderator approved the waiting edit: its text replaces the approved one."""
+    _replace_comment_body(comment, pending.body)
+    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id)
+    return comment
+
+
+def _replace_comment_body(comment, body):
     comment.body = body
     comment.body_html = render_markdown_lite(body)
     comment.edited_at = clock.now()
     db.session.flush()
-    signals.comment_edited.send(comment, comment_id=comment.id, idea_id=comment.idea_id, held=held, flags=flags,
-                                editor_id=editor.id, before=before, after={"body": body})
-    return comment
 
 
 def delete_comment(actor, comment, idea):
@@ -123,6 +141,7 @@ class ThreadPage:
     threads: list
     page: int
     has_more: bool
+    pending_edits: dict = field(default_factory=dict)  # the viewer's own waiting edits, by comment id
 
 
 def comment_threads(viewer, idea, challenge, page=1):
@@ -171,4 +190,5 @@ def comment_threads(viewer, idea, challenge, page=1):
                 kept.append(thread)
         return kept
 
-    return ThreadPage(prune(threads), page, has_more)
+    shown = [node.comment for node in nodes.values()]
+    return ThreadPage(prune(threads), page, has_more, own_pending_edits(viewer, "comment", shown))

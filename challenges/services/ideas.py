@@ -11,6 +11,7 @@ from app.limits import IDEA_DESCRIPTION, IDEA_TAG_LIMIT, IDEA_TITLE
 from app.markdown import render_markdown
 from app.tags import tags_named
 from challenges.models import IDEA_PUBLIC, Challenge, Idea, IdeaRevision
+from challenges.services.edits import edit_is_held, hold_edit
 from challenges.services.errors import ChallengeError, PhaseError, StatusError
 from challenges.services.follows import follow_idea
 from challenges.services.screening import check_norms, screen_contribution
@@ -91,29 +92,47 @@ def submit_idea(author, challenge, *, title, description, tags=(), builds_on_id=
 
 
 def edit_idea(editor, idea, *, title, description, tags=()):
+    """Edit an idea. Returns the PendingEdit when the edit waits for a moderator, else None (it is live)."""
     permissions.require(permissions.can_edit_idea(editor, idea))
     _check_idea_text(title, description, tags)
-    held, flags = screen_contribution(editor, db.session.get(Challenge, idea.challenge_id), "idea",
-                                      f"{title}\n{description}", edit=True)
+    challenge = db.session.get(Challenge, idea.challenge_id)
+    held, flags = screen_contribution(editor, challenge, "idea", f"{title}\n{description}", edit=True)
+    before = {"title": idea.title, "description": idea.description}
+    after = {"title": title, "description": description}
+    pending = None
+    if edit_is_held(editor, challenge, idea.is_public, held):
+        pending = hold_edit(editor, "idea", idea.id, idea.challenge_id, title=title, description=description,
+                            tags=",".join(tags))
+    else:
+        _replace_idea_text(idea, editor.id, title, description, tags)
+    signals.idea_edited.send(idea, idea_id=idea.id, held=held or pending is not None, flags=flags,
+                             editor_id=editor.id, before=before, after=after, pending_edit=pending is not None)
+    return pending
+
+
+def apply_idea_edit(idea, pending):
+    """A moderator approved the waiting edit: its text replaces the approved one (the old one goes to history)."""
+    _replace_idea_text(idea, pending.author_id, pending.title, pending.description, pending.tag_names)
+    signals.idea_edited.send(idea, idea_id=idea.id)
+    return idea
+
+
+def _replace_idea_text(idea, editor_id, title, description, tags):
     if "tags" not in inspect(idea).dict:
         db.session.refresh(idea, ["tags"])  # the revision keeps the old tags
     db.session.add(IdeaRevision(
         idea_id=idea.id,
-        editor_id=editor.id,
+        editor_id=editor_id,
         title=idea.title,
         description=idea.description,
         tags=", ".join(t.name for t in idea.tags),
     ))
-    before = {"title": idea.title, "description": idea.description}
     idea.title = title
     idea.description = description
     idea.description_html = render_markdown(description)
     idea.tags = tags_named(list(tags))
     idea.edited_at = clock.now()
     db.session.flush()
-    signals.idea_edited.send(idea, idea_id=idea.id, held=held, flags=flags, editor_id=editor.id, before=before,
-                             after={"title": title, "description": description})
-    return idea
 
 
 def withdraw_idea(author, idea):

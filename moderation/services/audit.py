@@ -22,6 +22,9 @@ ACTION_LABELS = {
     "unlock": "Comments unlocked",
     "tags": "Tags edited",
     "edit": "Edited by its author",
+    "edit_held": "Edit sent to the queue",
+    "approve_edit": "Edit approved",
+    "reject_edit": "Edit rejected",
     "merge": "Merged",
     "unmerge": "Merge undone",
     "grant_appeal": "Appeal granted",
@@ -123,5 +126,5 @@ def decisions_about(member, limit=50):
         select(AuditEntry)
         .where(AuditEntry.subject_id == member.id, AuditEntry.action.in_(
             ("approve", "reject", "hide", "restore", "merge", "unmerge", "grant_appeal", "uphold", "suspend",
-             "unsuspend", "auto_hide", "auto_hold")))
+             "unsuspend", "auto_hide", "auto_hold", "approve_edit", "reject_edit")))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)))

@@ -19,7 +19,7 @@ from moderation.services.queue import open_case_for
 ITEM_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss", "lock", "unlock", "tags", "merge", "unmerge")
 
 
-def _last_decision(item_kind, item_id):
+def last_decision(item_kind, item_id):
     entry = db.session.scalar(
         select(AuditEntry).options(joinedload(AuditEntry.actor))
         .where(AuditEntry.item_kind == item_kind, AuditEntry.item_id == item_id)
@@ -36,7 +36,7 @@ def _claim(actor, item, decision, *, case_id=None, seen_status=None, changes_sta
     serialises writers outright.
     """
     if seen_status and seen_status != item.status:
-        raise AlreadyDecided(*_last_decision(item.kind, item.id))
+        raise AlreadyDecided(*last_decision(item.kind, item.id))
     now = clock.now()
     # A compare-and-set on the item: it must still be in the state the moderator saw.
     guarded = db.session.execute(
@@ -44,7 +44,7 @@ def _claim(actor, item, decision, *, case_id=None, seen_status=None, changes_sta
         .values(status=item.status).execution_options(synchronize_session=False)
     ).rowcount
     if not guarded:
-        raise AlreadyDecided(*_last_decision(item.kind, item.id))
+        raise AlreadyDecided(*last_decision(item.kind, item.id))
     conditions = [ModerationCase.decided_at.is_(None)]
     if case_id:
         conditions.append(ModerationCase.id == case_id)
@@ -78,7 +78,7 @@ def _check_still_open(item, case_id, seen_status):
             raise AlreadyDecided(db.session.get(User, case.decided_by_id) if case.decided_by_id else None,
                                  case.decided_at)
     if seen_status and seen_status != item.status:
-        raise AlreadyDecided(*_last_decision(item.kind, item.id))
+        raise AlreadyDecided(*last_decision(item.kind, item.id))
 
 
 def _require_moderator(actor, item):
@@ -253,7 +253,7 @@ def _lock(actor, item, *, action, note, **_):
         .values(comments_locked=locked).execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
-        raise AlreadyDecided(*_last_decision("idea", idea.id))
+        raise AlreadyDecided(*last_decision("idea", idea.id))
     db.session.refresh(idea)
     return log(actor, action, item=item, note=note, before=before, after=item.snapshot())
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import clock, permissions
 from app.extensions import db
 from app.limits import QUEUE_PAGE_SIZE
-from challenges.models import Challenge, Comment, Idea
+from challenges.models import Challenge, Comment, Idea, PendingEdit
 from moderation.models import ITEM_KINDS, Appeal, AuditEntry, Flag, ModerationCase
 from moderation.services.audit import log
 from moderation.services.items import load_item
@@ -71,6 +71,7 @@ class QueueEntry:
     flags: list = field(default_factory=list)
     history: dict = field(default_factory=dict)
     appeal: Appeal | None = None
+    pending_edit: PendingEdit | None = None
 
     @property
     def kind(self):
@@ -147,6 +148,11 @@ def hydrate(cases):
         )).order_by(Flag.created_at)
     ):
         flags.setdefault((flag.item_kind, flag.item_id), []).append(flag)
+    pending_edits = {(p.item_kind, p.item_id): p for p in db.session.scalars(
+        select(PendingEdit).where(or_(
+            and_(PendingEdit.item_kind == "idea", PendingEdit.item_id.in_(idea_ids)),
+            and_(PendingEdit.item_kind == "comment", PendingEdit.item_id.in_(comment_ids)),
+        )))} if cases else {}
     appeals = {a.id: a for a in db.session.scalars(
         select(Appeal).where(Appeal.id.in_([c.appeal_id for c in cases if c.appeal_id])))}
     histories = author_histories({c.author_id for c in cases})
@@ -158,8 +164,9 @@ def hydrate(cases):
             item, idea = comments.get(case.item_id, (None, None))
         if item is None:
             continue
-        entries.append(QueueEntry(case, item, idea, flags.get((case.item_kind, case.item_id), []),
-                                  histories.get(case.author_id, {}), appeals.get(case.appeal_id)))
+        key = (case.item_kind, case.item_id)
+        entries.append(QueueEntry(case, item, idea, flags.get(key, []), histories.get(case.author_id, {}),
+                                  appeals.get(case.appeal_id), pending_edits.get(key)))
     return entries
 
 

@@ -94,13 +94,22 @@ def after_submission(kind, item_id, status, flags):
         log(None, "auto_flag", item=item, note="; ".join(flags), after=item.snapshot())
 
 
-def after_edit(kind, item_id, held, flags, editor_id=None, before=None, after=None):
-    """Every edit by a member lands in the audit log (what it said before and after);
-    an edited contribution that screening would hold or flag goes (back) to the queue."""
+def after_edit(kind, item_id, held, flags, editor_id=None, before=None, after=None, pending_edit=False):
+    """Every edit by a member lands in the audit log (what it said before and after).
+
+    An edit that waits for a moderator (a pending edit: the approved text
+    stays public) opens an "edit" case; an edit that went live but that
+    screening would hold or flag goes (back) to the queue."""
     notes = db.session.info.pop(_SCREEN_NOTES, []) + list(flags)
     item = load_item(kind, item_id)
-    if editor_id is not None:
-        log(db.session.get(User, editor_id), "edit", item=item, before=before, after=after)
+    editor = db.session.get(User, editor_id) if editor_id is not None else None
+    if pending_edit:
+        note = "; ".join(notes)
+        open_case(item, "edit", f"Edit waiting: {note}" if note else "")
+        log(editor, "edit_held", item=item, note=note, before=before, after=after)
+        return
+    if editor is not None:
+        log(editor, "edit", item=item, before=before, after=after)
     if not (held or notes):
         return
     note = "; ".join(notes) or "Edited after approval"

@@ -11,9 +11,9 @@ from tests.conftest import login
 from tests.factories import CommentFactory, IdeaFactory, UserFactory
 
 
-def _edits(kind, item_id):
+def _edits(kind, item_id, action="edit"):
     return db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "edit", AuditEntry.item_kind == kind, AuditEntry.item_id == item_id)).all()
+        AuditEntry.action == action, AuditEntry.item_kind == kind, AuditEntry.item_id == item_id)).all()
 
 
 def test_an_idea_edit_lands_in_the_audit_log_with_before_and_after(client, session):
@@ -33,7 +33,7 @@ def test_an_idea_edit_lands_in_the_audit_log_with_before_and_after(client, sessi
     assert "Edited by its author" in client.get("/moderation/log").get_data(as_text=True)
 
 
-def test_a_comment_edit_is_logged_and_a_watched_word_sends_it_to_the_queue(client, session):
+def test_a_comment_edit_is_logged_and_a_watched_word_holds_it_in_the_queue(client, session):
     admin = UserFactory(is_admin=True)
     watched_words.add_watched_word(admin, "crypto", "queue")
     db.session.commit()
@@ -42,9 +42,12 @@ def test_a_comment_edit_is_logged_and_a_watched_word_sends_it_to_the_queue(clien
     login(client, author)
     response = client.post(f"/comments/{comment.id}/edit", data={"body": "Earn crypto fast, ask me how."})
     assert response.status_code in (200, 302)
-    [entry] = _edits("comment", comment.id)
+    # "Send it to the queue" holds the edit (issue 14, item 7): the approved words stay public meanwhile.
+    [entry] = _edits("comment", comment.id, "edit_held")
     assert json.loads(entry.before_json) == {"body": "A kind and useful remark."}
     assert json.loads(entry.after_json) == {"body": "Earn crypto fast, ask me how."}
+    db.session.expire_all()
+    assert comment.body == "A kind and useful remark."
     case = db.session.scalar(select(ModerationCase).where(ModerationCase.item_kind == "comment",
                                                           ModerationCase.item_id == comment.id))
     assert case is not None and "crypto" in case.note

@@ -10,7 +10,7 @@ from flask_login import AnonymousUserMixin
 
 from app import clock, permissions
 from app.extensions import db
-from challenges.models import ChallengeModerator
+from challenges.models import ChallengeModerator, PendingEdit
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 
 TABLE = Path(__file__).with_name("expected.txt")
@@ -61,6 +61,15 @@ CHALLENGE_ACTIONS = {
 }
 
 
+def edit_actions(user, item, challenge):
+    """Seeing and deciding an edit the item's author is waiting on (issue 14, item 7)."""
+    waiting = PendingEdit(author_id=item.author_id, challenge_id=challenge.id)
+    return {
+        "see_edit": lambda: permissions.can_see_pending_edit(user, item.author_id, challenge.id),
+        "decide_edit": lambda: permissions.can_decide_edit(user, waiting),
+    }
+
+
 def idea_action(name, user, idea, challenge):
     seen = permissions.can_view_idea(user, idea, challenge)
     return {
@@ -72,6 +81,7 @@ def idea_action(name, user, idea, challenge):
         "flag": lambda: seen and permissions.can_flag(user, idea.author_id, idea.status),
         "decide": lambda: permissions.can_decide(user, idea.author_id, challenge.id),
         "appeal": lambda: seen and permissions.can_appeal(user, idea.author_id, idea.status),
+        **edit_actions(user, idea, challenge),
     }[name]()
 
 
@@ -83,6 +93,7 @@ def comment_action(name, user, comment, challenge):
         "delete": lambda: seen and permissions.can_delete_comment(user, comment),
         "flag": lambda: seen and permissions.can_flag(user, comment.author_id, comment.status),
         "decide": lambda: permissions.can_decide(user, comment.author_id, challenge.id),
+        **edit_actions(user, comment, challenge),
     }[name]()
 
 
