@@ -4,7 +4,8 @@ A member's morning is DIGEST_HOUR in their own time zone (the profile
 setting; UTC when they chose none), and the period a digest covers (the
 day, or the ISO week starting on Monday) is counted in that zone too. One
 digest per member per period is keyed in `outgoing_emails.key`: two
-scheduler ticks at once create one.
+scheduler ticks at once create one. A digest carries what arrived before
+its morning; what came later waits for the next one.
 
 Each tick works out, per time zone in use (a few hundred at most, not one
 per member), which periods are due there, then asks SQL for the members of
