@@ -67,26 +67,33 @@ def collect_digests(now=None, batch=DIGEST_BATCH):
     for (delivery, period, cutoff), names in due_zones(now).items():
         waiting = _waiting_members(delivery, period, names, cutoff, batch)
         full = full or len(waiting) == batch
-        for user_id in waiting:
-            email_id = _insert_once(user_id, delivery, _key(delivery, user_id, period), now)
-            if email_id is None:
-                continue  # another tick made it meanwhile
-            db.session.execute(
-                update(Notification)
-                .where(Notification.user_id == user_id, Notification.delivery == delivery,
-                       Notification.email_id.is_(None), Notification.created_at <= cutoff)
-                .values(email_id=email_id).execution_options(synchronize_session=False)
-            )
-            jobs.enqueue(notification_jobs.send_email, email_id)
-            created.append(email_id)
+        if not waiting:
+            continue
+        # Set-based: one INSERT for the batch's e-mails (a row another tick made meanwhile is skipped),
+        # one UPDATE handing each member's waiting items to their digest, one INSERT for the send jobs.
+        made = _insert_once(waiting, delivery, period, now)
+        if not made:
+            continue
+        email_ids = [email_id for email_id, _user_id in made]
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id.in_([user_id for _email_id, user_id in made]), Notification.delivery == delivery,
+                   Notification.email_id.is_(None), Notification.created_at <= cutoff)
+            .values(email_id=select(OutgoingEmail.id).where(OutgoingEmail.key == _key_sql(delivery, period))
+                    .scalar_subquery())
+            .execution_options(synchronize_session=False)
+        )
+        jobs.enqueue_many(notification_jobs.send_email, [(email_id,) for email_id in email_ids])
+        created += email_ids
     db.session.flush()
     if full:
         jobs.enqueue(notification_jobs.collect_digests)  # the rest of the morning, right after this commits
     return created
 
 
-def _key(delivery, user_id, period):
-    return f"digest:{delivery}:{user_id}:{period}"
+def _key_sql(delivery, period):
+    """The digest's `outgoing_emails.key` for the notification row's member, in SQL."""
+    return literal(f"digest:{delivery}:", String) + cast(Notification.user_id, String) + literal(f":{period}", String)
 
 
 def _waiting_members(delivery, period, names, cutoff, limit):
@@ -95,21 +102,23 @@ def _waiting_members(delivery, period, names, cutoff, limit):
     in_zones = [member_zone.in_([name for name in names if name])] if any(names) else []
     if None in names:
         in_zones.append(member_zone.is_(None))
-    # The key the digest would have: members who have it already are left out in SQL, not in a loop.
-    key = literal(f"digest:{delivery}:", String) + cast(Notification.user_id, String) + literal(f":{period}", String)
+    # Members who have this period's digest already are left out in SQL, not in a loop.
     return db.session.scalars(
         select(Notification.user_id).distinct()
         .outerjoin(MemberTimeZone, MemberTimeZone.user_id == Notification.user_id)
         .where(Notification.delivery == delivery, Notification.email_id.is_(None), Notification.created_at <= cutoff,
-               or_(*in_zones), ~exists().where(OutgoingEmail.key == key))
+               or_(*in_zones), ~exists().where(OutgoingEmail.key == _key_sql(delivery, period)))
         .order_by(Notification.user_id).limit(limit)
     ).all()
 
 
-def _insert_once(user_id, delivery, key, now):
+def _insert_once(user_ids, delivery, period, now):
+    """(e-mail id, member id) of the digest rows made, in one INSERT; a key that exists already is skipped
+    (another tick made it: what it carries is that tick's)."""
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutgoingEmail)
-    return db.session.scalar(
-        insert.values(user_id=user_id, key=key, kind=delivery, created_at=now, skipped=False, subject="",
-                      last_error="").on_conflict_do_nothing().returning(OutgoingEmail.id)
-    )
+    return [tuple(row) for row in db.session.execute(
+        insert.values([dict(user_id=user_id, key=f"digest:{delivery}:{user_id}:{period}", kind=delivery,
+                            created_at=now, skipped=False, subject="", last_error="") for user_id in user_ids])
+        .on_conflict_do_nothing().returning(OutgoingEmail.id, OutgoingEmail.user_id)
+    ).all()]
