@@ -1,6 +1,6 @@
 """Hold-up reminders: 24 hours and 1 hour before a session, to each registered participant, once.
 
-The hourly-ish tick enqueues one job per hold-up, lead and start time; the
+The five-minute tick enqueues one job per hold-up, lead and start time; the
 outbox's run key makes that once however often the tick runs. The start
 time is part of the key, so a session moved to another time gets reminders
 for its new time, and a job recorded for the old time finds the start moved
@@ -23,7 +23,7 @@ from notifications.services.delivery import notify
 # reminds; a session set up 5 hours ahead gets only the 1-hour reminder, not a "24 hours" one at once.
 LEADS = {24: 12, 1: 0}
 # Sessions of a closed or unpublished challenge are off: nobody is reminded of them.
-LIVE_PHASES_EXCLUDED = ("draft", "closed")
+OFF_PHASES = ("draft", "closed")
 
 
 def due_lead(starts_at, now):
@@ -59,7 +59,7 @@ def enqueue_holdup_reminders(now=None):
         .join(Challenge, Challenge.id == Holdup.challenge_id)
         .where(Holdup.status == "scheduled", Holdup.registered_count > 0,
                Holdup.starts_at > now, Holdup.starts_at <= now + timedelta(hours=max(LEADS)),
-               Challenge.phase.not_in(LIVE_PHASES_EXCLUDED))
+               Challenge.phase.not_in(OFF_PHASES))
     ).all()
     due = 0
     for challenge_id, starts_at in rows:
@@ -79,7 +79,7 @@ def holdup_reminder(challenge_id, lead, starts, now=None):
     now = now or clock.now()
     holdup = db.session.get(Holdup, challenge_id)
     challenge = db.session.get(Challenge, challenge_id)
-    if holdup is None or challenge is None or holdup.status != "scheduled" or challenge.phase in LIVE_PHASES_EXCLUDED:
+    if holdup is None or challenge is None or holdup.status != "scheduled" or challenge.phase in OFF_PHASES:
         return []
     starts_at = clock.aware(holdup.starts_at)
     if _starts_key(starts_at) != int(starts) or starts_at <= now:
