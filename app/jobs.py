@@ -49,6 +49,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, then failed
 
 _PENDING = "kindling.jobs.pending"
+_PENDING_KEYS = "kindling.jobs.pending_keys"  # (queue, name, ids) recorded in this transaction
 _READY = "kindling.jobs.ready"
 _worker_app = None
 _redis_was_down = False
@@ -60,16 +61,10 @@ def enqueue(function, *ids, queue=DEFAULT_QUEUE, run_key=None):
     `run_key`: a unique name for this run (periodic jobs); a second enqueue
     with the same key, from any process, records nothing.
     """
-    for value in ids:
-        if not isinstance(value, (int, str)):
-            raise TypeError(f"jobs take ids, not {type(value).__name__}")
-    name = f"{function.__module__}:{function.__qualname__}"
-    pending = db.session.info.setdefault(_PENDING, [])
-    if any(entry[:3] == (queue, name, ids) for entry in pending):
+    name, fresh = _new_entries(function, [ids], queue)
+    if not fresh:
         return  # jobs are idempotent: once per transaction is enough
-    now = clock.now()
-    values = dict(queue=queue, name=name, args=json.dumps(list(ids)), status="pending", attempts=0,
-                  available_at=now + HANDOVER_GRACE, last_error="", created_at=now, run_key=run_key)
+    values = _row_values(queue, name, ids, run_key)
     # Written at once on the session's connection (same transaction), without flushing anything else.
     table = OutboxJob.__table__
     if run_key is None:
@@ -81,7 +76,46 @@ def enqueue(function, *ids, queue=DEFAULT_QUEUE, run_key=None):
     row = db.session.connection().execute(statement.returning(table.c.id)).scalar()
     if row is None:
         return  # this periodic run is recorded already
-    pending.append((queue, name, ids, row))
+    _remember(queue, name, ids, row)
+
+
+def enqueue_many(function, id_tuples, queue=DEFAULT_QUEUE):
+    """`enqueue(function, *ids)` for each tuple of ids, in one multi-row INSERT (a fan-out to thousands)."""
+    name, fresh = _new_entries(function, [tuple(ids) for ids in id_tuples], queue)
+    if not fresh:
+        return
+    table = OutboxJob.__table__
+    # Rows come back in any order (so SQLite can batch them too); each names its arguments.
+    rows = dict(db.session.connection().execute(
+        table.insert().returning(table.c.args, table.c.id), [_row_values(queue, name, ids, None) for ids in fresh],
+    ).all())
+    for ids in fresh:
+        _remember(queue, name, ids, rows[json.dumps(list(ids))])
+
+
+def _new_entries(function, id_tuples, queue):
+    """The job's name, and the id tuples not recorded yet in this transaction (checked in a set, not a scan)."""
+    name = f"{function.__module__}:{function.__qualname__}"
+    seen = db.session.info.setdefault(_PENDING_KEYS, set())
+    fresh = []
+    for ids in id_tuples:
+        for value in ids:
+            if not isinstance(value, (int, str)):
+                raise TypeError(f"jobs take ids, not {type(value).__name__}")
+        if (queue, name, ids) not in seen:
+            seen.add((queue, name, ids))
+            fresh.append(ids)
+    return name, fresh
+
+
+def _row_values(queue, name, ids, run_key):
+    now = clock.now()
+    return dict(queue=queue, name=name, args=json.dumps(list(ids)), status="pending", attempts=0,
+                available_at=now + HANDOVER_GRACE, last_error="", created_at=now, run_key=run_key)
+
+
+def _remember(queue, name, ids, row):
+    db.session.info.setdefault(_PENDING, []).append((queue, name, ids, row))
 
 
 def _row_id(row):
@@ -94,6 +128,7 @@ def _row_id(row):
 @event.listens_for(Session, "after_commit")
 def _commit_releases_jobs(session):
     pending = session.info.pop(_PENDING, None)
+    session.info.pop(_PENDING_KEYS, None)
     if pending:
         ready = session.info.setdefault(_READY, [])
         for queue, _name, _ids, row in pending:
@@ -105,6 +140,7 @@ def _commit_releases_jobs(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _rollback_drops_jobs(session, previous_transaction):
     session.info.pop(_PENDING, None)
+    session.info.pop(_PENDING_KEYS, None)
 
 
 def dispatch():

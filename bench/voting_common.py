@@ -179,10 +179,15 @@ def member_session(app, user_id):
     """A signed session cookie and CSRF token for a member, as a login would leave (no password hashing)."""
     from itsdangerous import URLSafeTimedSerializer
 
+    from app.auth.models import User
+    from app.extensions import db
+
     raw = f"bench-csrf-{user_id}"
     with app.test_request_context():
+        # What login_user stores: "<id>:<session generation>" (User.get_id); a bare id names nobody.
+        ident = db.session.get(User, user_id).get_id()
         cookie = app.session_interface.get_signing_serializer(app).dumps(
-            {"_user_id": str(user_id), "_fresh": True, "csrf_token": raw})
+            {"_user_id": ident, "_fresh": True, "csrf_token": raw})
     token = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw)
     return {"Cookie": f"session={cookie}", "X-CSRFToken": token}
 

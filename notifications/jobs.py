@@ -4,7 +4,7 @@ Each runs exactly once to completion: the outbox marks it done in the same
 transaction as the notifications it creates.
 """
 from app.scheduler import every
-from notifications.services import digests, emails, events, reminders
+from notifications.services import digests, emails, events, holdup_reminders, reminders
 
 
 def _ids(csv):
@@ -78,6 +78,18 @@ def milestone_deadline_soon(idea_id):
     reminders.milestone_deadline_soon(idea_id)
 
 
+def enqueue_holdup_reminders():
+    """Hold-ups starting within 24 hours (or 1 hour): one reminder job each per lead and start time."""
+    holdup_reminders.enqueue_holdup_reminders()
+
+
+def holdup_reminder(challenge_id, lead, starts):
+    holdup_reminders.holdup_reminder(challenge_id, lead, starts)
+
+
 def schedule():
+    # Every 10 minutes: each member's local DIGEST_HOUR comes round at their zone's offset, not only on the hour.
     every(600, collect_digests)
     every(3600, enqueue_milestone_reminders)
+    # A reminder "in 1 hour" should not arrive 50 minutes late.
+    every(300, enqueue_holdup_reminders)

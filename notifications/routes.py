@@ -5,8 +5,9 @@ from flask_login import current_user, login_required
 from app.database import writing
 from app.extensions import csrf, db
 from app.forms import int_arg
+from challenges.holdups.services.zones import member_zone
 from notifications.models import DELIVERIES, Notification
-from notifications.services import centre, kinds
+from notifications.services import centre, digests, kinds
 from notifications.services.emails import read_unsubscribe_token
 
 bp = Blueprint("notifications", __name__)
@@ -88,7 +89,9 @@ def settings():
             return redirect(url_for("notifications.settings"))
         chosen.update({k: v for k, v in submitted.items() if v in DELIVERIES})
     response = make_response(render_template("notifications/settings.html", chosen=chosen, errors=errors,
-                                              kinds=kinds.KINDS, labels=kinds.DELIVERY_LABELS))
+                                              kinds=kinds.KINDS, labels=kinds.DELIVERY_LABELS,
+                                              digest_hour=digests.DIGEST_HOUR,
+                                              zone_name=member_zone(current_user) or "UTC"))
     return response, (422 if errors else 200)
 
 

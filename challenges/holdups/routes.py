@@ -103,8 +103,7 @@ def local_time(moment, with_zone=True):
 
 
 def _plain_time(moment):
-    local = clock.aware(moment).astimezone(zones.zone(viewer_zone()))
-    return f"{local:%a %d %b %Y, %H:%M} ({viewer_zone()})"
+    return zones.plain_time(clock.aware(moment), viewer_zone())
 
 
 @bp.app_template_global()

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from challenges.holdups.services.zones import set_viewer_zone
 from notifications.models import Notification, NotificationPreference
 from notifications.services.delivery import notify
 from notifications.services.emails import unsubscribe_token
@@ -86,6 +87,11 @@ def test_preferences_are_saved_and_honoured(client, member, inbox):
     login(client, member)
     page = client.get("/settings/notifications").get_data(as_text=True)
     assert '<label for="pref-comments">' in page and "Daily digest (default)" in page
+    assert "sent around 08:00 in your time zone, UTC" in page
+    set_viewer_zone(member, "Pacific/Auckland")
+    commit()
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert "sent around 08:00 in your time zone, Pacific/Auckland" in page
     choices = {"decisions": "off", "idea_updates": "weekly", "comments": "immediately", "replies": "daily",
                "following": "off", "account": "immediately", "moderation_queue": "immediately", "holdups": "off",
                "invitations": "weekly"}

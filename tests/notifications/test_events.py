@@ -195,3 +195,33 @@ def test_an_owners_invitation_reaches_the_invited_members(session):
     [message] = messages_of(invited)
     assert challenge.title in message and "Your plumbing skills would help here." in message
     assert messages_of(challenge.owner) == []
+
+
+def test_a_fan_out_to_many_records_their_emails_and_send_jobs_in_a_fixed_number_of_statements(
+        session, count_queries, inbox):
+    from sqlalchemy import func, select
+
+    from app.outbox import OutboxJob
+    from challenges.models import ChallengeFollow
+    from notifications.models import NotificationPreference
+    from notifications.services import events
+
+    def phase_change(followers):
+        challenge = ChallengeFactory(phase="voting")
+        members = [UserFactory() for _ in range(followers)]
+        for member in members:
+            db.session.add(ChallengeFollow(user_id=member.id, challenge_id=challenge.id))
+            db.session.add(NotificationPreference(user_id=member.id, kind="following", delivery="immediately"))
+        db.session.flush()
+        with count_queries as counted:
+            events.challenge_phase_changed(challenge.id, "submission", "voting")
+            db.session.flush()
+        commit()  # the send jobs run (in-process here)
+        for member in members:
+            assert [m["Subject"] for m in inbox.to(member.email)] == [f"Voting has opened on “{challenge.title}”."]
+        return counted.count
+
+    assert phase_change(3) == phase_change(30)
+    jobs_made = db.session.scalar(select(func.count()).select_from(OutboxJob)
+                                  .where(OutboxJob.name == "notifications.jobs:send_email", OutboxJob.status == "done"))
+    assert jobs_made == 33

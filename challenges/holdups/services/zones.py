@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from sqlalchemy import select
+
 from app.extensions import db
 from challenges.holdups.models import MemberTimeZone
 from challenges.holdups.services.common import HoldupError
@@ -29,6 +31,20 @@ def to_utc(day, at, zone_name):
     if not valid_zone(zone_name):
         raise HoldupError("Choose a time zone from the list (for example Europe/Paris).", "time_zone")
     return datetime.combine(day, at, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def member_zones(user_ids):
+    """{user_id: zone name} for the members who chose one (one query)."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(MemberTimeZone.user_id, MemberTimeZone.time_zone)
+                                   .where(MemberTimeZone.user_id.in_(list(user_ids)))).all())
+
+
+def plain_time(moment, zone_name):
+    """A UTC moment as wall-clock text in `zone_name`, the zone named (e-mails, notifications)."""
+    name = zone_name if valid_zone(zone_name) else "UTC"
+    return f"{moment.astimezone(zone(name)):%a %d %b %Y, %H:%M} ({name})"
 
 
 def member_zone(user):
