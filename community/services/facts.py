@@ -149,30 +149,35 @@ def quality(scope_id, period):
 
 
 def median(scope_id, period, metric):
-    """The exact median of one IdeaFact duration over the ideas submitted in the period, or None."""
-    buckets = db.session.execute(
+    """The exact median of one IdeaFact duration over the ideas submitted in the period, or None.
+
+    One grouped read of the buckets and one read of at most two facts, whatever the data."""
+    buckets = [(int(count), low, high) for _bucket, count, low, high in db.session.execute(
         select(SpeedBucket.bucket, func.sum(SpeedBucket.count), func.min(SpeedBucket.low), func.max(SpeedBucket.high))
         .where(SpeedBucket.scope_id == scope_id, SpeedBucket.metric == metric, SpeedBucket.day >= period.start,
                SpeedBucket.day <= period.end)
-        .group_by(SpeedBucket.bucket).order_by(SpeedBucket.bucket)).all()
-    count = sum(int(row[1]) for row in buckets)
-    if not count:
+        .group_by(SpeedBucket.bucket).order_by(SpeedBucket.bucket))]
+    total = sum(count for count, _low, _high in buckets)
+    if not total:
         return None
-    ranks = [count // 2] if count % 2 else [count // 2 - 1, count // 2]
-    values = [_nth(scope_id, period, metric, buckets, rank) for rank in ranks]
-    return sum(values) / len(values)
-
-
-def _nth(scope_id, period, metric, buckets, rank):
-    """The value of 0-based `rank` in order: found in its bucket, the only facts read."""
-    before = 0
-    for _bucket, count, low, high in buckets:
-        count = int(count)
-        if rank < before + count:
-            column = getattr(IdeaFact, metric)
-            where = [column >= low, column <= high, IdeaFact.day >= period.start, IdeaFact.day <= period.end]
-            if scope_id != SITE:
-                where.append(IdeaFact.challenge_id == scope_id)
-            return db.session.scalar(select(column).where(*where).order_by(column).offset(rank - before).limit(1))
-        before += count
-    raise ValueError("rank past the end")
+    rank, before, position = (total - 1) // 2, 0, 0  # the lower middle value, 0-based
+    while rank >= before + buckets[position][0]:
+        before += buckets[position][0]
+        position += 1
+    count, low, high = buckets[position]
+    within = rank - before
+    column = getattr(IdeaFact, metric)
+    where = [column >= low, column <= high, IdeaFact.day >= period.start, IdeaFact.day <= period.end]
+    if scope_id != SITE:
+        where.append(IdeaFact.challenge_id == scope_id)
+    # A bucket of equal values (often many 0 s) needs no walking: read its first two.
+    values = db.session.scalars(select(column).where(*where).order_by(column)
+                                .offset(0 if low == high else within).limit(2)).all()
+    lower = low if low == high else values[0]
+    if total % 2:
+        return lower
+    if within + 1 < count:
+        upper = low if low == high else values[1]
+    else:  # the upper middle value opens the next bucket
+        upper = buckets[position + 1][1]
+    return (lower + upper) / 2

@@ -9,7 +9,7 @@ leaves the same rows, and `rebuild()` equals the incremental job's result.
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import Date, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Date, and_, delete, func, insert, literal, select, text, update
 
 from app.auth.models import User
 from app.extensions import db
@@ -34,6 +34,7 @@ from community.services.summaries import recompute_summaries
 from voting.models import Support
 
 RECENT_DAYS = 3  # the job always redoes these, catching late changes no signal reports
+CATCH_UP_DAYS = 7
 
 
 # What counts
@@ -228,13 +229,24 @@ def run_incremental():
     recompute_summaries()
     state.rolled_through = yesterday
     db.session.flush()
+    if len(days) > CATCH_UP_DAYS:  # a first run or a long pause: the tables changed wholesale
+        analyze()
     return len(days)
+
+
+ROLLUP_TABLES = (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket, ScopeSummary)
+
+
+def analyze():
+    """Refresh the planner's statistics of the rollup tables after rewriting them wholesale: with the
+    empty tables' statistics PostgreSQL sorts a month of member days on disk instead of hashing them."""
+    for model in ROLLUP_TABLES:
+        db.session.execute(text(f"ANALYZE {model.__tablename__}"))
 
 
 def rebuild():
     """Everything from scratch: what `flask insights rebuild` runs."""
-    for model in (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket, ScopeSummary,
-                  DirtyItem):
+    for model in (*ROLLUP_TABLES, DirtyItem):
         db.session.execute(delete(model))
     yesterday = today() - timedelta(days=1)
     first = _first_day()
@@ -249,6 +261,7 @@ def rebuild():
     recompute_summaries()
     _state().rolled_through = yesterday
     db.session.flush()
+    analyze()
     return len(days)
 
 

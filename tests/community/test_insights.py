@@ -19,7 +19,7 @@ from community.models import (
 )
 from community.services import facts, insights, periods, rollups
 from tests.community.factories import NOW, SupportFactory, at, story
-from tests.factories import IdeaFactory
+from tests.factories import ChallengeFactory, IdeaFactory
 
 
 @pytest.fixture
@@ -114,6 +114,22 @@ def test_medians_read_through_buckets_equal_the_plain_median(told):
     inside = [v for n, v in enumerate(values) if 2 <= 1 + n % 28 <= 20]
     assert len(inside) % 2 == 1
     assert facts.median(SITE, weeks, "first_response_s") == pytest.approx(statistics.median(inside))
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([0.0, 0.0, 0.0, 0.0, 0.0, 10.0, 20.0], 0.0),  # the middle sits in a bucket of equal values
+    ([0.0, 0.0, 5.0, 7.0], 2.5),  # the middle pair straddles two buckets
+    ([30.0, 0.0, 0.0, 31.0], 15.0),
+])
+def test_medians_across_buckets_of_equal_values(session, values, expected):
+    challenge = ChallengeFactory()
+    for seconds in values:
+        db.session.add(IdeaFact(idea_id=IdeaFactory(challenge=challenge).id, challenge_id=challenge.id,
+                                day=date(2026, 1, 5), first_response_s=seconds))
+    db.session.flush()
+    facts.recompute_fact_days(None)
+    period = periods.make_period("custom", date(2026, 1, 1), date(2026, 1, 31))
+    assert facts.median(challenge.id, period, "first_response_s") == pytest.approx(expected)
 
 
 def _tables():
