@@ -143,6 +143,32 @@ def load(port, path, requests, headers, concurrency=2, vary=False, back=0):
             "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1), "max_ms": round(ordered[-1], 1)}
 
 
+def in_process(app, headers, requests=12):
+    """Uncached renders through the test client, one at a time: wall time and this process's CPU time
+    (on SQLite the queries run in the process, so CPU is most of the cost; on PostgreSQL the server's
+    share is not in it). Less at the mercy of a shared machine's load than the served figures."""
+    app.config["INSIGHTS_CACHE_SECONDS"] = 0
+    client = app.test_client()
+    client.set_cookie("session", headers["Cookie"].split("=", 1)[1])
+    today = clock.now().date()
+    figures = {}
+    for name, path in PAGES[:-1]:
+        days = {"7": 7, "30": 30, "90": 90}.get(path.rsplit("period=", 1)[-1], 365)
+        walls, cpus = [], []
+        for n in range(requests):
+            end = today - timedelta(days=n + 1)
+            target = path.split("?")[0] + f"?period=custom&start={end - timedelta(days=days - 1)}&end={end}"
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(target)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+            assert response.status_code == 200, (target, response.status_code)
+        figures[name] = (round(statistics.median(walls), 1), round(statistics.median(cpus), 1))
+        print(f"  in process, uncached: {name:<22} median wall {figures[name][0]:7.1f} ms   "
+              f"CPU {figures[name][1]:7.1f} ms", flush=True)
+    return figures
+
+
 def measure(kind, ideas, supports, requests, words, reuse=False, name=None):
     name = name or f"kindling_bench_insights_{ideas}"
     if reuse:  # the database of an earlier run, already seeded and rolled up
@@ -161,6 +187,7 @@ def measure(kind, ideas, supports, requests, words, reuse=False, name=None):
     for name, (elapsed, days) in rollup_times.items():
         print(f"  rollup {name:<8} {elapsed:7.2f} s ({days} days)", flush=True)
     headers = session_headers(app)
+    in_process(app, headers)
     rows = []
     with gunicorn(url) as port:
         # Both workers load their templates and open their connections first, on periods measured by nobody.
