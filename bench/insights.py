@@ -97,12 +97,17 @@ def time_rollups(app):
 
 
 def session_headers(app):
+    from app.auth.models import User
+
+    with app.app_context():
+        user_id = db.session.get(User, 1).get_id()  # the id names the session generation too
+        db.engine.dispose()
     with app.test_request_context():
-        cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "1", "_fresh": True})
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user_id, "_fresh": True})
     return {"Cookie": f"session={cookie}"}
 
 
-def load(port, path, requests, headers, concurrency=2, vary=False):
+def load(port, path, requests, headers, concurrency=2, vary=False, back=0):
     latencies, errors, lock = [], [], threading.Lock()
     remaining = iter(range(requests))
     today = clock.now().date()
@@ -113,7 +118,7 @@ def load(port, path, requests, headers, concurrency=2, vary=False):
             target = path
             if vary:  # the same length of period, ending a different day back each time: never cached
                 days = {"7": 7, "30": 30, "90": 90}.get(path.rsplit("period=", 1)[-1], 365)
-                end = today - timedelta(days=n + 1)
+                end = today - timedelta(days=back + n + 1)
                 target = (path.split("?")[0] + f"?period=custom&start={end - timedelta(days=days - 1)}&end={end}")
             started = time.perf_counter()
             connection.request("GET", target, headers=headers)
@@ -138,14 +143,40 @@ def load(port, path, requests, headers, concurrency=2, vary=False):
             "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1), "max_ms": round(ordered[-1], 1)}
 
 
-def measure(kind, ideas, supports, requests, words, reuse=False):
+def in_process(app, headers, requests=12):
+    """Uncached renders through the test client, one at a time: wall time and this process's CPU time
+    (on SQLite the queries run in the process, so CPU is most of the cost; on PostgreSQL the server's
+    share is not in it). Less at the mercy of a shared machine's load than the served figures."""
+    app.config["INSIGHTS_CACHE_SECONDS"] = 0
+    client = app.test_client()
+    client.set_cookie("session", headers["Cookie"].split("=", 1)[1])
+    today = clock.now().date()
+    figures = {}
+    for name, path in PAGES[:-1]:
+        days = {"7": 7, "30": 30, "90": 90}.get(path.rsplit("period=", 1)[-1], 365)
+        walls, cpus = [], []
+        for n in range(requests):
+            end = today - timedelta(days=n + 1)
+            target = path.split("?")[0] + f"?period=custom&start={end - timedelta(days=days - 1)}&end={end}"
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(target)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+            assert response.status_code == 200, (target, response.status_code)
+        figures[name] = (round(statistics.median(walls), 1), round(statistics.median(cpus), 1))
+        print(f"  in process, uncached: {name:<22} median wall {figures[name][0]:7.1f} ms   "
+              f"CPU {figures[name][1]:7.1f} ms", flush=True)
+    return figures
+
+
+def measure(kind, ideas, supports, requests, words, reuse=False, name=None):
+    name = name or f"kindling_bench_insights_{ideas}"
     if reuse:  # the database of an earlier run, already seeded and rolled up
-        url = (f"sqlite:///{RESULTS / f'kindling_bench_insights_{ideas}.db'}" if kind == "sqlite" else
-               make_url(POSTGRES_ADMIN_URL).set(database=f"kindling_bench_insights_{ideas}")
-               .render_as_string(hide_password=False))
+        url = (f"sqlite:///{RESULTS / f'{name}.db'}" if kind == "sqlite" else
+               make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
         app, rollup_times = make_app(url), {}
     else:
-        url = fresh_database(kind, f"kindling_bench_insights_{ideas}")
+        url = fresh_database(kind, name)
         seconds, comments = seed_pages(url, ideas, words)
         app = make_app(url)
         started = time.perf_counter()
@@ -156,8 +187,12 @@ def measure(kind, ideas, supports, requests, words, reuse=False):
     for name, (elapsed, days) in rollup_times.items():
         print(f"  rollup {name:<8} {elapsed:7.2f} s ({days} days)", flush=True)
     headers = session_headers(app)
+    in_process(app, headers)
     rows = []
     with gunicorn(url) as port:
+        # Both workers load their templates and open their connections first, on periods measured by nobody.
+        for _name, path in PAGES:
+            load(port, path, 4, headers, vary=True, back=400)
         for name, path in PAGES:
             # Cold: a new period each time (a distinct custom range per request), so nothing is cached.
             cold = load(port, path, max(4, requests // 10), headers, vary=True)
@@ -177,13 +212,15 @@ def main():
     parser.add_argument("--supports", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--reuse", action="store_true", help="measure an earlier run's database again")
+    parser.add_argument("--name", help="the database (file) name, when several people bench on one server")
     args = parser.parse_args()
     words = Vocabulary()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     rows, jobs = [], {}
     for kind in kinds:
         print(f"{kind}, {args.ideas:,} ideas, {args.supports:,} supports:", flush=True)
-        kind_rows, jobs[kind] = measure(kind, args.ideas, args.supports, args.requests, words, args.reuse)
+        kind_rows, jobs[kind] = measure(kind, args.ideas, args.supports, args.requests, words, args.reuse,
+                                             args.name)
         rows += kind_rows
     print("\n| database | dashboard | median ms | p95 ms | uncached median ms | uncached p95 ms |\n"
           "| --- | --- | ---: | ---: | ---: | ---: |")

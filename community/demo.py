@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app import clock
 from app.auth import services as auth
 from app.extensions import db
+from challenges.holdups.models import Holdup
 from challenges.models import Challenge, Comment, Idea
 from community.models import SITE
 from community.services import plans, recognition, rollups
@@ -71,6 +72,14 @@ def seed_demo(members):
                             "comments": (60, (now + timedelta(days=30)).date()),
                             "first_time_share": (40, (now + timedelta(days=30)).date()),
                             "response_hours": (24, (now + timedelta(days=20)).date()),
+                        })
+    upcoming = next((c for c in challenges if c.format == "holdup"
+                     and getattr(db.session.get(Holdup, c.id), "status", "") == "scheduled"), None)
+    if upcoming is not None:
+        plans.save_plan(olivia, upcoming, "Leave the session with three offers to try next month.",
+                        ["restaurants", "market regulars"], {
+                            "registrations": (8, (now + timedelta(days=4)).date()),
+                            "attendance": (4, (now + timedelta(days=6)).date()),
                         })
     rollups.rebuild()
     recognition.award_badges()

@@ -7,8 +7,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app import clock
 from app.auth.forms import TOO_LONG, TagListField
 from app.forms import KindlingForm, strip_filter
-from community.models import TARGET_METRICS
-from community.services.insights import PERIOD_CHOICES, period_problem
+from community.models import HOLDUP_METRICS, TARGET_METRICS
+from community.services.periods import PERIOD_CHOICES, period_problem
 from community.services.plans import GOAL_MAX, GROUP_LIMIT
 
 
@@ -35,9 +35,13 @@ class PlanForm(KindlingForm):
                           description=f"Who you want to reach, comma-separated (up to {GROUP_LIMIT}): "
                                       "mentors, alumni, residents…")
 
+    def __init__(self, *args, metrics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics if metrics is not None else TARGET_METRICS  # hold-up targets on hold-ups only
+
     def target_fields(self):
         return [(metric, label, self[f"{metric}_value"], self[f"{metric}_due"])
-                for metric, label in TARGET_METRICS.items()]
+                for metric, label in self.metrics.items()]
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -57,6 +61,9 @@ class PlanForm(KindlingForm):
                 number = None
             elif number is not None and metric == "first_time_share" and number > 100:
                 value_field.errors = list(value_field.errors) + ["A share is at most 100 %."]
+                number = None
+            elif number is not None and metric in HOLDUP_METRICS and number != int(number):
+                value_field.errors = list(value_field.errors) + ["Count members in whole numbers."]
                 number = None
             if due_field.data is None and not due_field.errors:
                 due_field.errors = list(due_field.errors) + ["Give the date this target is due."]

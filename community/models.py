@@ -30,7 +30,10 @@ TARGET_METRICS = {
     "supports": "Supports",
     "first_time_share": "Share of contributions from first-time members (%)",
     "response_hours": "Median hours until a new idea's first response (at most)",
+    "registrations": "Hold-up registrations (seats and waitlist)",
+    "attendance": "Hold-up attendance (registered members who took part on the board)",
 }
+HOLDUP_METRICS = ("registrations", "attendance")  # settable on hold-up challenges only
 
 
 class EngagementPlan(db.Model):
@@ -136,6 +139,36 @@ class IdeaFact(db.Model):
     milestone: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[str] = mapped_column(String(20), default="")  # shortlisted / selected or empty
     builds_on: Mapped[bool] = mapped_column(default=False)
+
+
+class FactDay(db.Model):
+    """IdeaFact summed per scope and day of submission: quality over a period reads a few hundred rows."""
+
+    __tablename__ = "community_fact_days"
+
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ideas: Mapped[int] = mapped_column(Integer, default=0)
+    supporters: Mapped[int] = mapped_column(Integer, default=0)
+    milestone: Mapped[int] = mapped_column(Integer, default=0)
+    shortlisted: Mapped[int] = mapped_column(Integer, default=0)
+    selected: Mapped[int] = mapped_column(Integer, default=0)
+    builds_on: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpeedBucket(db.Model):
+    """How many ideas of a scope and day had a duration in one bucket, with the bucket's smallest and
+    largest value: a median finds its bucket here, then reads only that bucket's facts."""
+
+    __tablename__ = "community_speed_buckets"
+
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(20), primary_key=True)  # an IdeaFact duration column
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
 
 
 class ScopeSummary(db.Model):

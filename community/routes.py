@@ -12,7 +12,7 @@ from challenges.loading import visible_challenge
 from community import charts
 from community.forms import AlumniInviteForm, DecisionForm, InviteForm, PeriodForm, PlanForm, PreferencesForm
 from community.models import SITE
-from community.services import insights, matching, plans, recognition
+from community.services import holdups, insights, matching, periods, plans, recognition
 from community.services.tables import TABLE_NAMES, build_tables
 
 bp = Blueprint("community", __name__)
@@ -40,11 +40,13 @@ def edit_plan(slug):
         abort(403)
     plan = plans.get_plan(challenge.id)
     targets = {t.metric: t for t in plans.get_targets(challenge.id)}
-    form = PlanForm()
+    form = PlanForm(metrics=plans.metrics_for(challenge))
     if request.method == "GET":
         form.goal.data = plan.goal if plan else ""
         form.groups.data = plan.group_list if plan else []
         for metric, target in targets.items():
+            if metric not in form.metrics:
+                continue
             form[f"{metric}_value"].data = f"{target.value:g}"
             form[f"{metric}_due"].data = target.due_on
     elif form.validate_on_submit():
@@ -56,7 +58,9 @@ def edit_plan(slug):
             db.session.commit()
             flash("Engagement plan saved.", "success")
             return redirect(url_for("community.challenge_insights", slug=challenge.slug))
-    return render_template("community/plan.html", challenge=challenge, form=form), 422 if form.errors else 200
+    definitions = {m: d for m, d in holdups.DEFINITIONS.items() if m in form.metrics}
+    return render_template("community/plan.html", challenge=challenge, form=form, hold_up_definitions=definitions), \
+        422 if form.errors else 200
 
 
 @bp.app_template_global("community_challenge_part")
@@ -74,7 +78,7 @@ def _period(scope_id):
         form.period.data = "30"
     if not form.validate():
         return form, None
-    return form, insights.make_period(form.period.data or "30", form.start.data, form.end.data, scope_id)
+    return form, periods.make_period(form.period.data or "30", form.start.data, form.end.data, scope_id)
 
 
 def _dashboard(scope_id, challenge, csv_endpoint):

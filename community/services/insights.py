@@ -8,8 +8,7 @@ import math
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import Date, bindparam, func, select, text, union_all
@@ -17,14 +16,12 @@ from sqlalchemy import Date, bindparam, func, select, text, union_all
 from app.auth.models import User
 from app.extensions import db
 from challenges.models import NormsAcceptance
-from community.models import SITE, DailyRollup, IdeaFact, MemberDay, MemberFirst, MemberMonth, ScopeSummary
-from community.services.rollups import contributions, core, day_start, month_of, next_month, today
+from community.models import SITE, DailyRollup, MemberDay, MemberFirst, MemberMonth, ScopeSummary
+from community.services import facts, holdups
+from community.services.days import core, day_start, month_of, next_month, today
+from community.services.rollups import contributions
 
 ID_CHUNK = 10_000  # ids per IN list (SQLite takes up to 32,766 parameters)
-MAX_RANGE_DAYS = 731  # a custom period covers at most two years
-PERIOD_CHOICES = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time",
-                  "custom": "Custom range"}
-
 DEFINITIONS = {
     "active": "Distinct members who made at least one contribution in the period. A contribution is a public "
               "idea, a published comment on a public idea, or a support of a public idea; pending, hidden, "
@@ -52,55 +49,6 @@ DEFINITIONS = {
     "alumni": "Members who contributed to a challenge whose results came before this one (or a newer one, "
               "site-wide) was published, and contributed here too.",
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    key: str
-    start: date
-    end: date
-
-    @property
-    def days(self):
-        return (self.end - self.start).days + 1
-
-    def previous(self):
-        return Period(self.key, self.start - timedelta(days=self.days), self.start - timedelta(days=1))
-
-    @property
-    def label(self):
-        if self.key in ("7", "30", "90"):
-            return PERIOD_CHOICES[self.key]
-        return f"{self.start.isoformat()} to {self.end.isoformat()}"
-
-
-def first_day(scope_id):
-    return db.session.scalar(select(func.min(DailyRollup.day)).where(DailyRollup.scope_id == scope_id))
-
-
-def make_period(key, start=None, end=None, scope_id=SITE):
-    """A Period from validated input (the form checked custom ranges)."""
-    now = today()
-    if key in ("7", "30", "90"):
-        return Period(key, now - timedelta(days=int(key) - 1), now)
-    if key == "custom":
-        return Period(key, start, end)
-    return Period("all", min(first_day(scope_id) or now, now), now)
-
-
-def period_problem(start, end):
-    """Why a custom range is refused, as (field, message), or None."""
-    if start is None:
-        return "start", "Enter a start date (YYYY-MM-DD)."
-    if end is None:
-        return "end", "Enter an end date (YYYY-MM-DD)."
-    if end > today():
-        return "end", "The end date cannot be in the future."
-    if start > end:
-        return "start", "The start date must be on or before the end date."
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        return "start", "Choose a range of at most 2 years."
-    return None
 
 
 # Per member
@@ -204,20 +152,6 @@ def top_share(values, fraction=0.10):
     return sum(values[:top]) / total
 
 
-def median(scope_id, period, column):
-    where = [column.is_not(None), IdeaFact.day >= period.start, IdeaFact.day <= period.end]
-    if scope_id != SITE:
-        where.append(IdeaFact.challenge_id == scope_id)
-    count = db.session.scalar(select(func.count()).select_from(IdeaFact).where(*where))
-    if not count:
-        return None
-    ordered = select(column).where(*where).order_by(column)
-    if count % 2:
-        return db.session.scalar(ordered.offset(count // 2).limit(1))
-    pair = db.session.scalars(ordered.offset(count // 2 - 1).limit(2)).all()
-    return sum(pair) / 2
-
-
 # The whole dashboard
 
 
@@ -276,7 +210,7 @@ def compute_figures(scope_id, period, light=False):
         "supports": sum(c[2] for c in totals.values()),
         "contributions": total,
         "first_time_share": new_contributions / total if total else None,
-        "response_median_s": median(scope_id, period, IdeaFact.first_response_s),
+        "response_median_s": facts.median(scope_id, period, "first_response_s"),
     }
     if light:
         return result
@@ -284,11 +218,11 @@ def compute_figures(scope_id, period, light=False):
         "top10": top_share(contribution_counts),
         "gini": gini(contribution_counts),
         "top_members": sorted(totals.items(), key=lambda item: (-sum(item[1]), item[0]))[:10],
-        "decision_median_s": median(scope_id, period, IdeaFact.decision_s),
-        "review_median_s": median(scope_id, period, IdeaFact.review_s),
+        "decision_median_s": facts.median(scope_id, period, "decision_s"),
+        "review_median_s": facts.median(scope_id, period, "review_s"),
     })
     result.update(_diversity(totals))
-    result.update(_quality(scope_id, period))
+    result.update(facts.quality(scope_id, period))
     result["series"] = daily_series(scope_id, period)
     result["funnel"] = _funnel(scope_id, period, live_ids)
     summary = db.session.get(ScopeSummary, scope_id)
@@ -311,29 +245,6 @@ def _diversity(totals):
             tags.update(db.session.scalars(text(f"SELECT DISTINCT tag_id FROM {table} WHERE user_id IN ({listed})")))
         counts[name] = len(tags)
     return {"distinct_skills": counts["skills"], "distinct_interests": counts["interests"]}
-
-
-def _quality(scope_id, period):
-    where = [IdeaFact.day >= period.start, IdeaFact.day <= period.end]
-    if scope_id != SITE:
-        where.append(IdeaFact.challenge_id == scope_id)
-    row = db.session.execute(select(
-        func.count(), func.coalesce(func.sum(IdeaFact.supporters), 0),
-        func.count().filter(IdeaFact.milestone.is_(True)),
-        func.count().filter(IdeaFact.outcome == "shortlisted"),
-        func.count().filter(IdeaFact.outcome == "selected"),
-        func.count().filter(IdeaFact.builds_on.is_(True)),
-    ).where(*where)).one()
-    ideas, supporters, milestone, shortlisted, selected, builds_on = row
-
-    def share(n):
-        return n / ideas if ideas else None
-
-    return {"quality": {
-        "ideas": ideas, "milestone_share": share(milestone), "shortlisted_share": share(shortlisted),
-        "selected_share": share(selected), "supports_per_idea": supporters / ideas if ideas else None,
-        "builds_on": builds_on, "milestone": milestone, "shortlisted": shortlisted, "selected": selected,
-    }}
 
 
 def daily_series(scope_id, period):
@@ -393,12 +304,16 @@ def plan_progress_figures(challenge):
     as of the last rollup (the job keeps them in the scope's summary). Kept like `figures`."""
     seconds = cache_seconds()
     if not seconds:
-        return _plan_progress(challenge.id)
-    stamp = db.session.scalar(select(ScopeSummary.computed_at).where(ScopeSummary.scope_id == SITE))
-    key = ("plan", str(db.engine.url), challenge.id, stamp, int(time.time() // seconds))
-    if key not in _CACHE:
-        _CACHE[key] = _plan_progress(challenge.id)
-    return _CACHE[key]
+        current = _plan_progress(challenge.id)
+    else:
+        stamp = db.session.scalar(select(ScopeSummary.computed_at).where(ScopeSummary.scope_id == SITE))
+        key = ("plan", str(db.engine.url), challenge.id, stamp, int(time.time() // seconds))
+        if key not in _CACHE:
+            _CACHE[key] = _plan_progress(challenge.id)
+        current = _CACHE[key]
+    if holdups.is_holdup(challenge):  # seats move by the minute before a session: always read live
+        current = {**current, **holdups.plan_figures(challenge.id)}
+    return current
 
 
 def _plan_progress(scope_id):

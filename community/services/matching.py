@@ -7,7 +7,7 @@ from app.extensions import db
 from app.tags import Tag
 from challenges.models import Challenge, challenge_tags
 from community.models import SITE, CommunityPreference, Invitation, MemberDay, MemberFirst
-from community.services.rollups import insert_ignore
+from community.services.days import insert_ignore
 
 INVITE_LIMIT = 50
 OPEN_PHASES = ("submission", "voting")

@@ -3,7 +3,8 @@ from sqlalchemy import delete, select
 
 from app import clock, permissions
 from app.extensions import db
-from community.models import TARGET_METRICS, EngagementPlan, EngagementTarget
+from community.models import HOLDUP_METRICS, TARGET_METRICS, EngagementPlan, EngagementTarget
+from community.services import holdups
 
 GOAL_MAX = 300
 GROUP_LIMIT = 10
@@ -20,6 +21,12 @@ def get_plan(challenge_id):
     return db.session.get(EngagementPlan, challenge_id)
 
 
+def metrics_for(challenge):
+    """{metric: label} an owner may set on this challenge: hold-up targets only on hold-ups."""
+    holdup = challenge.format == "holdup"
+    return {metric: label for metric, label in TARGET_METRICS.items() if holdup or metric not in HOLDUP_METRICS}
+
+
 def get_targets(challenge_id):
     rows = db.session.scalars(select(EngagementTarget).where(EngagementTarget.challenge_id == challenge_id))
     order = list(TARGET_METRICS)
@@ -31,13 +38,18 @@ def save_plan(user, challenge, goal, groups, targets):
     if not permissions.can_edit_plan(user, challenge):
         raise PermissionError("Only the challenge's owner edits its plan.")
     today = clock.now().date()
+    allowed = metrics_for(challenge)
     for metric, (value, due_on) in targets.items():
-        if metric not in TARGET_METRICS:
+        if metric in HOLDUP_METRICS and metric not in allowed:
+            raise PlanError(metric, "Registration and attendance targets are for hold-ups only.")
+        if metric not in allowed:
             raise PlanError(metric, "Unknown target.")
         if value is None or value <= 0:
             raise PlanError(f"{metric}_value", "Use a number greater than zero.")
         if metric == "first_time_share" and value > 100:
             raise PlanError(f"{metric}_value", "A share is at most 100 %.")
+        if metric in HOLDUP_METRICS and value != int(value):
+            raise PlanError(f"{metric}_value", "Count members in whole numbers.")
         if due_on is None or due_on <= today:
             raise PlanError(f"{metric}_due", "Pick a date in the future.")
     plan = get_plan(challenge.id)
@@ -72,5 +84,6 @@ def target_progress(targets, current):
             "metric": target.metric, "label": TARGET_METRICS[target.metric], "target": target.value,
             "due_on": target.due_on, "current": value, "percent": percent,
             "days_left": (target.due_on - clock.now().date()).days,
+            "definition": holdups.DEFINITIONS.get(target.metric, ""),
         })
     return rows

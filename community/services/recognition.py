@@ -16,7 +16,8 @@ from app.extensions import db
 from app.permissions import public_ideas_clause
 from challenges.models import Challenge, Comment, Idea
 from community.models import SITE, Badge, ContributorOfMonth, MemberMonth, Thanks
-from community.services.rollups import day_start, insert_ignore, month_of, next_month
+from community.services import holdups
+from community.services.days import day_start, insert_ignore, month_of, next_month
 from voting.models import IdeaMilestone, Support
 
 BADGES = {
@@ -26,17 +27,21 @@ BADGES = {
     "selected": ("Selected", "Had an idea selected by a challenge's owner."),
     "helpful-commenter": ("Helpful commenter", "Wrote a comment the idea's author thanked."),
     "steady": ("Steady contributor", "Contributed in three consecutive months."),
+    "holdup-participant": ("Hold-up participant", "Took part in a hold-up: a note, a question or a dot on its board."),
+    "holdup-facilitator": ("Hold-up facilitator", "Facilitated a hold-up session."),
 }
 MILESTONE_BADGE = ("Milestone {level}", "An idea reached milestone {level} of its ladder.")
 
 # The contributor-of-the-month score: points per thing done in the month.
-SCORE_POINTS = {"published_ideas": 5, "supports_received": 1, "replies": 2, "built_on": 3, "thanks_received": 2}
+SCORE_POINTS = {"published_ideas": 5, "supports_received": 1, "replies": 2, "built_on": 3, "thanks_received": 2,
+                "holdups": 4}
 SCORE_RULES = {
     "published_ideas": "per public idea shared",
     "supports_received": "per support received from someone else",
     "replies": "per published comment",
     "built_on": "per idea by someone else that builds on theirs",
     "thanks_received": "per thanks received",
+    "holdups": "per hold-up taken part in (a note, a question or a dot on its board)",
 }
 SCORE_LABELS = {
     "published_ideas": "public ideas shared",
@@ -44,6 +49,7 @@ SCORE_LABELS = {
     "replies": "published comments",
     "built_on": "ideas by others that build on theirs",
     "thanks_received": "thanks received",
+    "holdups": "hold-ups taken part in",
 }
 
 
@@ -87,6 +93,8 @@ def award_badges():
             .join(Idea, Idea.id == Comment.idea_id).join(Challenge, Challenge.id == Idea.challenge_id)
             .where(Comment.status == "published", public_ideas_clause(), Thanks.user_id == Idea.author_id).distinct()):
         earned.add((author_id, "helpful-commenter"))
+    earned |= {(user_id, "holdup-participant") for _, user_id in db.session.execute(holdups.attendees())}
+    earned |= {(user_id, "holdup-facilitator") for (user_id,) in db.session.execute(holdups.facilitators())}
     months = defaultdict(set)
     for user_id, month in db.session.execute(
             select(MemberMonth.user_id, MemberMonth.month).where(MemberMonth.scope_id == SITE)):
@@ -191,6 +199,8 @@ def scores(scope_id, month):
         Idea, Idea.id == Comment.idea_id).join(Challenge, Challenge.id == Idea.challenge_id).where(
         public_ideas_clause(), *scoped, Comment.status == "published", Thanks.created_at >= start,
         Thanks.created_at < end).group_by(Thanks.recipient_id))
+    for user_id, count in holdups.attended_in(start, end, None if scope_id == SITE else scope_id).items():
+        parts[user_id]["holdups"] += count
     if parts:
         now = clock.now()
         suspended = set(db.session.scalars(select(User.id).where(User.id.in_(list(parts)), User.suspended_until > now)))

@@ -6,15 +6,11 @@ public clause); it is dated by when it was made (UTC days). Every function
 here recomputes its rows from the content tables, so running it twice
 leaves the same rows, and `rebuild()` equals the incremental job's result.
 """
-import json
-import statistics
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import Date, and_, case, delete, func, insert, literal, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, and_, delete, func, insert, literal, select, text, update
 
-from app import clock
 from app.auth.models import User
 from app.extensions import db
 from app.permissions import public_ideas_clause
@@ -23,57 +19,22 @@ from community.models import (
     SITE,
     DailyRollup,
     DirtyItem,
+    FactDay,
     IdeaFact,
     MemberDay,
     MemberFirst,
     MemberMonth,
     RollupState,
     ScopeSummary,
+    SpeedBucket,
 )
-from moderation.models import ModerationCase
-from voting.models import IdeaMilestone, Support
+from community.services.days import CHUNK, core, day_of, day_start, insert_ignore, month_of, next_month, today
+from community.services.facts import recompute_fact_days, refresh_facts
+from community.services.summaries import recompute_summaries
+from voting.models import Support
 
 RECENT_DAYS = 3  # the job always redoes these, catching late changes no signal reports
-REVIEW_OUTCOMES = ("shortlisted", "selected", "not_selected")
-CHUNK = 500
-
-
-def day_start(day):
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def day_of(moment):
-    return clock.aware(moment).astimezone(UTC).date()
-
-
-def month_of(day):
-    return day.replace(day=1)
-
-
-def next_month(month):
-    return (month + timedelta(days=32)).replace(day=1)
-
-
-def today():
-    return clock.now().date()
-
-
-def core(statement):
-    """Run a read on the session's connection without the ORM's per-row work (big grouped results)."""
-    db.session.flush()
-    return db.session.connection().execute(statement)
-
-
-def insert_ignore(model, rows):
-    """Insert rows, skipping those whose key exists (two requests may report the same item)."""
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    db.session.execute(dialect_insert(model).on_conflict_do_nothing(), rows)
+CATCH_UP_DAYS = 7
 
 
 # What counts
@@ -202,152 +163,6 @@ def _insert_firsts(chunk):
                                                   for s, u, d in seconds])
 
 
-# Per-idea facts: speed and quality
-
-
-def refresh_facts(idea_ids):
-    idea_ids = sorted(set(idea_ids))
-    for position in range(0, len(idea_ids), CHUNK):
-        _refresh_fact_chunk(idea_ids[position:position + CHUNK])
-
-
-def _refresh_fact_chunk(chunk):
-    db.session.execute(delete(IdeaFact).where(IdeaFact.idea_id.in_(chunk)))
-    ideas = db.session.execute(
-        select(Idea.id, Idea.challenge_id, Idea.author_id, Idea.created_at, Idea.status, Idea.builds_on_id,
-               Idea.supporter_count, Idea.status_changed_at)
-        .join(Challenge, Challenge.id == Idea.challenge_id)
-        .where(Idea.id.in_(chunk), public_ideas_clause())).all()
-    if not ideas:
-        return
-    ids = [row.id for row in ideas]
-    first_comment = dict(core(
-        select(Comment.idea_id, func.min(Comment.created_at)).join(Idea, Idea.id == Comment.idea_id)
-        .where(Comment.idea_id.in_(ids), Comment.status == "published", Comment.author_id != Idea.author_id)
-        .group_by(Comment.idea_id)).all())
-    first_support = dict(core(
-        select(Support.idea_id, func.min(Support.created_at)).where(Support.idea_id.in_(ids))
-        .group_by(Support.idea_id)).all())
-    decisions = {}
-    for item_id, opened_at, decided_at in core(
-            select(ModerationCase.item_id, ModerationCase.opened_at, ModerationCase.decided_at)
-            .where(ModerationCase.item_kind == "idea", ModerationCase.item_id.in_(ids),
-                   ModerationCase.decided_at.is_not(None))
-            .order_by(ModerationCase.decided_at)):
-        decisions.setdefault(item_id, (clock.aware(opened_at), clock.aware(decided_at)))
-    milestones = set(core(
-        select(IdeaMilestone.idea_id).where(IdeaMilestone.idea_id.in_(ids), IdeaMilestone.reached >= 1)).scalars())
-    rows = []
-    for idea in ideas:
-        created = clock.aware(idea.created_at)
-        responses = [clock.aware(moment) for moment in (first_comment.get(idea.id), first_support.get(idea.id))
-                     if moment is not None]
-        decision = decisions.get(idea.id)
-        if decision:
-            responses.append(decision[1])
-        first_response = min(responses) if responses else None
-        rows.append({
-            "idea_id": idea.id, "challenge_id": idea.challenge_id, "day": day_of(created),
-            "first_response_s": max(0.0, (first_response - created).total_seconds()) if first_response else None,
-            "decision_s": max(0.0, (decision[1] - decision[0]).total_seconds()) if decision else None,
-            "review_s": max(0.0, (clock.aware(idea.status_changed_at) - created).total_seconds())
-            if idea.status in REVIEW_OUTCOMES else None,
-            "supporters": idea.supporter_count,
-            "milestone": idea.id in milestones,
-            "outcome": idea.status if idea.status in ("shortlisted", "selected") else "",
-            "builds_on": idea.builds_on_id is not None,
-        })
-    db.session.execute(insert(IdeaFact), rows)
-
-
-# Figures that do not depend on the period
-
-
-def recompute_summaries():
-    challenges = db.session.execute(select(Challenge.id, Challenge.published_at, Challenge.results_at)
-                                    .where(Challenge.phase != "draft")).all()
-    scopes = [SITE] + [c.id for c in challenges]
-    alumni = alumni_counts(challenges)
-    shares = first_time_shares()
-    medians = response_medians()
-    db.session.execute(delete(ScopeSummary))
-    now = clock.now()
-    rows = [{"scope_id": scope_id, "computed_at": now,
-             "data": json.dumps({"cohorts": cohorts(scope_id), "alumni": alumni.get(scope_id, 0),
-                                 "first_time_share": shares.get(scope_id), "response_median_s": medians.get(scope_id)})}
-            for scope_id in scopes]
-    db.session.execute(insert(ScopeSummary), rows)
-
-
-def first_time_shares():
-    """Per scope, all time: the share of contributions made by members whose first contribution on
-    Kindling came on or after the scope's first day (for the plan's first-time target)."""
-    scope_start = (select(MemberFirst.scope_id, func.min(MemberFirst.first_day).label("start"))
-                   .group_by(MemberFirst.scope_id).subquery())
-    site_first = aliased(MemberFirst)
-    amount = MemberMonth.ideas + MemberMonth.comments + MemberMonth.supports
-    rows = db.session.execute(
-        select(MemberMonth.scope_id, func.sum(amount),
-               func.sum(case((site_first.first_day >= scope_start.c.start, amount), else_=0)))
-        .join(scope_start, scope_start.c.scope_id == MemberMonth.scope_id)
-        .join(site_first, and_(site_first.scope_id == SITE, site_first.user_id == MemberMonth.user_id))
-        .group_by(MemberMonth.scope_id)).all()
-    return {scope_id: (new or 0) / total for scope_id, total, new in rows if total}
-
-
-def response_medians():
-    """Per scope, all time: the median seconds until a new idea's first response."""
-    values = defaultdict(list)
-    for challenge_id, seconds in core(
-            select(IdeaFact.challenge_id, IdeaFact.first_response_s).where(IdeaFact.first_response_s.is_not(None))):
-        values[challenge_id].append(seconds)
-        values[SITE].append(seconds)
-    return {scope_id: statistics.median(numbers) for scope_id, numbers in values.items()}
-
-
-def cohorts(scope_id, limit=12):
-    """Monthly cohorts: members by the month of their first contribution, and how many came back each month after."""
-    months_by_user = defaultdict(set)
-    for user_id, month in core(
-            select(MemberMonth.user_id, MemberMonth.month).where(MemberMonth.scope_id == scope_id)):
-        months_by_user[user_id].add(month)
-    members = defaultdict(list)
-    for months in months_by_user.values():
-        members[min(months)].append(months)
-    if not members:
-        return []
-    current = month_of(today())
-    result = []
-    for cohort in sorted(members)[-limit:]:
-        retained, month = [], next_month(cohort)
-        while month <= current and len(retained) < limit:
-            retained.append(sum(1 for months in members[cohort] if month in months))
-            month = next_month(month)
-        result.append({"month": cohort.isoformat()[:7], "size": len(members[cohort]), "retained": retained})
-    return result
-
-
-def alumni_counts(challenges):
-    """Per challenge: contributors who had contributed to a challenge whose results came before it was published.
-
-    Site-wide: the distinct members who are alumni of at least one challenge."""
-    ended = {c.id: clock.aware(c.results_at) for c in challenges}
-    published = {c.id: clock.aware(c.published_at) for c in challenges if c.published_at}
-    challenges_by_user = defaultdict(set)
-    for scope_id, user_id in core(
-            select(MemberFirst.scope_id, MemberFirst.user_id).where(MemberFirst.scope_id != SITE)):
-        challenges_by_user[user_id].add(scope_id)
-    counts, site = defaultdict(int), set()
-    for user_id, joined in challenges_by_user.items():
-        for newer in joined:
-            if newer in published and any(ended.get(older) and ended[older] <= published[newer]
-                                          for older in joined if older != newer):
-                counts[newer] += 1
-                site.add(user_id)
-    counts[SITE] = len(site)
-    return counts
-
-
 # The jobs' entry points
 
 
@@ -409,15 +224,29 @@ def run_incremental():
     idea_ids.update(db.session.scalars(select(Idea.id).where(
         (Idea.created_at >= since) | (Idea.last_activity_at >= since) | (Idea.status_changed_at >= since))))
     refresh_facts(idea_ids)
+    if db.session.scalar(select(FactDay.day).limit(1)) is None:  # first run since the daily sums came in
+        recompute_fact_days(None)
     recompute_summaries()
     state.rolled_through = yesterday
     db.session.flush()
+    if len(days) > CATCH_UP_DAYS:  # a first run or a long pause: the tables changed wholesale
+        analyze()
     return len(days)
+
+
+ROLLUP_TABLES = (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket, ScopeSummary)
+
+
+def analyze():
+    """Refresh the planner's statistics of the rollup tables after rewriting them wholesale: with the
+    empty tables' statistics PostgreSQL sorts a month of member days on disk instead of hashing them."""
+    for model in ROLLUP_TABLES:
+        db.session.execute(text(f"ANALYZE {model.__tablename__}"))
 
 
 def rebuild():
     """Everything from scratch: what `flask insights rebuild` runs."""
-    for model in (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, ScopeSummary, DirtyItem):
+    for model in (*ROLLUP_TABLES, DirtyItem):
         db.session.execute(delete(model))
     yesterday = today() - timedelta(days=1)
     first = _first_day()
@@ -432,11 +261,10 @@ def rebuild():
     recompute_summaries()
     _state().rolled_through = yesterday
     db.session.flush()
+    analyze()
     return len(days)
 
 
 def rolled_through():
     state = db.session.get(RollupState, 1)
     return state.rolled_through if state else None
-
-

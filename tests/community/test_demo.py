@@ -21,6 +21,10 @@ def test_demo_owner_and_admin_see_filled_dashboards(client, session):
     assert "Participants (distinct contributors)" in html and "<progress" in html
     assert "confirmed and announced" in html
     assert html.count('<rect class="chart-bar-') > 10  # filled charts
+    salads = client.get("/challenges/hold-up-how-can-my-urban-farm-sell-its-surplus-salads-before-they-wilt/insights")
+    assert "Hold-up registrations (seats and waitlist)</th>" in salads.get_data(as_text=True)
+    assert "Hold-up facilitator" in client.get("/users/moe").get_data(as_text=True)  # the past bakery session
+    assert "Hold-up participant" in client.get("/users/mia").get_data(as_text=True)
     login(client, ada)
     site = client.get("/admin/insights?period=90")
     assert site.status_code == 200 and "Site insights" in site.get_data(as_text=True)

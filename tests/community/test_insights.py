@@ -6,9 +6,20 @@ from sqlalchemy import select
 
 from app import clock, signals
 from app.extensions import db
-from community.models import SITE, DailyRollup, IdeaFact, MemberDay, MemberFirst, MemberMonth, ScopeSummary
-from community.services import insights, rollups
-from tests.community.factories import NOW, at, story
+from community.models import (
+    SITE,
+    DailyRollup,
+    FactDay,
+    IdeaFact,
+    MemberDay,
+    MemberFirst,
+    MemberMonth,
+    ScopeSummary,
+    SpeedBucket,
+)
+from community.services import facts, insights, periods, rollups
+from tests.community.factories import NOW, SupportFactory, at, story
+from tests.factories import ChallengeFactory, IdeaFactory
 
 
 @pytest.fixture
@@ -20,7 +31,7 @@ def told(session):
 
 
 def seven_days():
-    return insights.make_period("7")
+    return periods.make_period("7")
 
 
 def test_gini_and_top_share_by_hand():
@@ -66,7 +77,7 @@ def test_site_scope_adds_up_challenges_and_skips_drafts(told):
 def test_previous_period_and_all_time(told):
     previous = insights.figures(told["challenge"].id, seven_days().previous(), light=True)
     assert previous["active"] == 0
-    everything = insights.figures(told["challenge"].id, insights.make_period("all", scope_id=told["challenge"].id))
+    everything = insights.figures(told["challenge"].id, periods.make_period("all", scope_id=told["challenge"].id))
     assert everything["active"] == 4
     assert everything["ideas"] == 3  # February's idea too
     assert (everything["new"], everything["returning"]) == (4, 0)
@@ -74,15 +85,56 @@ def test_previous_period_and_all_time(told):
 
 
 def test_even_count_median_averages_the_middle_pair(told):
-    db.session.get(IdeaFact, told["february"].id).first_response_s = 3600.0
+    SupportFactory(user=told["dee"], idea=told["february"], created_at=at(2, 20, 11))  # an hour after it was shared
+    rollups.mark_dirty("idea", told["february"].id)
+    rollups.run_incremental()
+    period = periods.make_period("custom", date(2026, 2, 1), date(2026, 3, 15))
+    assert facts.median(told["challenge"].id, period, "first_response_s") == pytest.approx((3600 + 86_400) / 2)
+    assert facts.median(SITE, period, "first_response_s") == pytest.approx((3600 + 86_400) / 2)
+    assert facts.median(told["challenge"].id, period, "review_s") is None
+
+
+def test_medians_read_through_buckets_equal_the_plain_median(told):
+    """Many facts in many buckets, odd and even counts: the bucketed median is the exact one."""
+    import random
+    import statistics
+
+    rng = random.Random(3)
+    challenge = told["challenge"]
+    values = [round(rng.expovariate(1 / 5000), 3) for _ in range(200)] + [120.0] * 40  # ties in one bucket
+    for n, seconds in enumerate(values):
+        db.session.add(IdeaFact(idea_id=IdeaFactory(challenge=challenge).id, challenge_id=challenge.id,
+                                day=date(2026, 1, 1 + n % 28), first_response_s=seconds))
     db.session.flush()
-    assert insights.median(told["challenge"].id, insights.make_period("custom", date(2026, 2, 1), date(2026, 3, 15)),
-                           IdeaFact.first_response_s) == pytest.approx((3600 + 86_400) / 2)
+    facts.recompute_fact_days(None)
+    january = periods.make_period("custom", date(2026, 1, 1), date(2026, 1, 31))
+    assert len(values) % 2 == 0  # the middle pair, here; an odd count below
+    assert facts.median(challenge.id, january, "first_response_s") == pytest.approx(statistics.median(values))
+    weeks = periods.make_period("custom", date(2026, 1, 2), date(2026, 1, 20))
+    inside = [v for n, v in enumerate(values) if 2 <= 1 + n % 28 <= 20]
+    assert len(inside) % 2 == 1
+    assert facts.median(SITE, weeks, "first_response_s") == pytest.approx(statistics.median(inside))
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([0.0, 0.0, 0.0, 0.0, 0.0, 10.0, 20.0], 0.0),  # the middle sits in a bucket of equal values
+    ([0.0, 0.0, 5.0, 7.0], 2.5),  # the middle pair straddles two buckets
+    ([30.0, 0.0, 0.0, 31.0], 15.0),
+])
+def test_medians_across_buckets_of_equal_values(session, values, expected):
+    challenge = ChallengeFactory()
+    for seconds in values:
+        db.session.add(IdeaFact(idea_id=IdeaFactory(challenge=challenge).id, challenge_id=challenge.id,
+                                day=date(2026, 1, 5), first_response_s=seconds))
+    db.session.flush()
+    facts.recompute_fact_days(None)
+    period = periods.make_period("custom", date(2026, 1, 1), date(2026, 1, 31))
+    assert facts.median(challenge.id, period, "first_response_s") == pytest.approx(expected)
 
 
 def _tables():
     rows = {}
-    for model in (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact):
+    for model in (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket):
         columns = list(model.__table__.columns)
         rows[model.__tablename__] = sorted(tuple(row) for row in db.session.execute(select(*columns)))
     rows["summaries"] = sorted((s.scope_id, s.data) for s in db.session.scalars(select(ScopeSummary)))
@@ -124,7 +176,7 @@ def test_hiding_an_idea_later_removes_its_contributions(told):
 
 
 def test_long_periods_read_months_and_edges_the_same_as_days(told):
-    by_days = insights.per_member(told["challenge"].id, insights.make_period("custom", date(2026, 2, 1),
+    by_days = insights.per_member(told["challenge"].id, periods.make_period("custom", date(2026, 2, 1),
                                                                            date(2026, 3, 14)))[0]
     assert by_days == {told["ana"].id: [2, 1, 0], told["ben"].id: [0, 1, 1], told["cy"].id: [0, 0, 1],
                        told["dee"].id: [0, 3, 0]}
@@ -139,7 +191,7 @@ def test_plan_progress_by_hand(told):
 def test_cached_figures_are_dropped_when_the_job_runs_again(app, told):
     app.config["INSIGHTS_CACHE_SECONDS"] = 60
     try:
-        period = insights.make_period("custom", date(2026, 3, 9), date(2026, 3, 14))
+        period = periods.make_period("custom", date(2026, 3, 9), date(2026, 3, 14))
         before = insights.figures(told["challenge"].id, period)
         assert insights.figures(told["challenge"].id, period) is before  # kept
         told["idea"].status = "hidden"

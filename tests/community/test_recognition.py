@@ -83,7 +83,7 @@ def test_contributor_of_the_month_score_is_transparent_and_skips_suspended_membe
     parts = recognition.scores(told["challenge"].id, march)
     # ana: 1 public idea (5), 2 supports from others (2), 1 comment (2), ben's idea builds on hers (3)
     assert parts[told["ana"].id] == {"published_ideas": 1, "supports_received": 2, "replies": 1, "built_on": 1,
-                                     "thanks_received": 0}
+                                     "thanks_received": 0, "holdups": 0}
     assert recognition.total(parts[told["ana"].id]) == 12
     assert recognition.total(parts[told["dee"].id]) == 6  # three published comments
     row = recognition.propose(told["challenge"].id, march)
