@@ -1,7 +1,7 @@
 """community insights (issue 12): idea facts summed per day, duration buckets for exact medians
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
