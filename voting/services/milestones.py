@@ -78,6 +78,25 @@ def ladder(challenge):
     return [Step(s, d) for s, d in DEFAULT_LADDER]
 
 
+def milestone_and_ladder(idea, challenge):
+    """The idea's milestone row (None when it has none yet) and the challenge's ladder, in one statement.
+
+    A support reads them once it holds the idea's lock (a row lock on
+    PostgreSQL, the write lock on SQLite): a statement begun after the wait
+    sees the row that a concurrent first support inserted, where a row
+    joined into the locking query would come from the snapshot taken before it.
+    """
+    anchor = select(literal(idea.id).label("idea_id")).subquery()
+    rows = db.session.execute(
+        select(IdeaMilestone, MilestoneStep.supporters, MilestoneStep.days).select_from(anchor)
+        .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == anchor.c.idea_id)
+        .outerjoin(MilestoneStep, MilestoneStep.challenge_id == challenge.id)
+        .order_by(MilestoneStep.position)
+    ).all()
+    steps = [Step(supporters, days) for _, supporters, days in rows if supporters is not None]
+    return rows[0][0], steps or [Step(s, d) for s, d in DEFAULT_LADDER]
+
+
 def _deadline(started_at, steps, reached):
     """The next rung is due when the days of every rung so far have run out (time earned adds up)."""
     if reached >= len(steps):
