@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+# Production settings refuse a key under 32 bytes.
+BENCH_SECRET = "bench-secret-key-not-for-production-use"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -65,7 +67,7 @@ def make_app(database_url):
     from app.config import ProductionConfig
 
     config = type("BenchConfig", (ProductionConfig,), {
-        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": False,
+        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": BENCH_SECRET, "SESSION_COOKIE_SECURE": False,
         "RATELIMIT_ENABLED": False, "SEARCH_INDEX_DIR": str(RESULTS / "bench-index"),
     })
     return create_app(config)
@@ -95,7 +97,7 @@ def free_port():
 @contextmanager
 def gunicorn(database_url, workers=2):
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench", KINDLING_ENV="production",
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=BENCH_SECRET, KINDLING_ENV="production",
                RATELIMIT_ENABLED="0", SEARCH_INDEX_DIR=str(RESULTS / "bench-index"))
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
