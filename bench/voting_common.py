@@ -182,7 +182,8 @@ def member_session(app, user_id):
     raw = f"bench-csrf-{user_id}"
     with app.test_request_context():
         cookie = app.session_interface.get_signing_serializer(app).dumps(
-            {"_user_id": str(user_id), "_fresh": True, "csrf_token": raw})
+            # User.get_id(): "<id>:<session generation>"; the members a bench creates are in their first one.
+            {"_user_id": f"{user_id}:0", "_fresh": True, "csrf_token": raw})
     token = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw)
     return {"Cookie": f"session={cookie}", "X-CSRFToken": token}
 
