@@ -187,9 +187,26 @@ def get_challenge(slug):
     return db.session.scalar(_challenge_statement(), {"slug": slug})
 
 
-def get_idea(idea_id):
-    """The idea with its author, challenge, tags and builds-on parent, in one query."""
-    return db.session.scalar(
+@cache
+def _challenge_tags_statement():
+    from app.tags import Tag
+    from challenges.models import challenge_tags
+
+    return (select(Tag).join(challenge_tags, challenge_tags.c.tag_id == Tag.id)
+            .where(challenge_tags.c.challenge_id == bindparam("challenge_id")).order_by(Tag.name))
+
+
+def load_challenge_tags(challenge):
+    """The challenge's tags in the query a lazy load would send, built once (the challenge page shows them)."""
+    if "tags" not in challenge.__dict__:
+        tags = list(db.session.scalars(_challenge_tags_statement(), {"challenge_id": challenge.id}))
+        set_committed_value(challenge, "tags", tags)
+    return challenge
+
+
+@cache
+def _idea_statement():
+    return (
         select(Idea)
         .options(
             joinedload(Idea.author),
@@ -197,8 +214,13 @@ def get_idea(idea_id):
             joinedload(Idea.builds_on).joinedload(Idea.author),
             selectinload(Idea.tags),
         )
-        .where(Idea.id == idea_id)
+        .where(Idea.id == bindparam("idea_id"))
     )
+
+
+def get_idea(idea_id):
+    """The idea with its author, challenge, tags and builds-on parent, in one query (plus one for the tags)."""
+    return db.session.scalar(_idea_statement(), {"idea_id": idea_id})
 
 
 def ideas_building_on(idea):
