@@ -171,13 +171,15 @@ def test_private_board_and_conditional_polling(app, session, count_queries):
     with count_queries as counted:
         member.get(f"/challenges/{challenge.slug}/live/board", headers={"HX-Request": "true", "HX-Target": "board"})
     assert counted.count <= 16
-    # Another participant polling the same changed board gets the copy rendered for the first: no board queries.
+    # Another participant polling the same changed board gets the copy rendered for the first: no board queries
+    # (rendering it reads the board: questions, notes, clusters, actions, the agenda, the dot round).
     other_client = as_user(app, other)
     other_client.get(f"/challenges/{challenge.slug}/live/board", headers={"HX-Request": "true", "HX-Target": "board"})
     with count_queries as counted:
         again = other_client.get(f"/challenges/{challenge.slug}/live/board",
                                  headers={"HX-Request": "true", "HX-Target": "board"})
     assert again.status_code == 200 and "Questions" in again.get_data(as_text=True)
+    # Challenge, hold-up, member, registration, challenge moderators: what the viewer is.
     assert counted.count <= 5, "\n".join(counted.statements)
 
 
