@@ -176,7 +176,41 @@ def run(backend, seconds):
     print(f"{'note outcomes':<34} {dict(sorted(note_codes.items()))}  (303 posted, 422 outside diverge)")
     if moves:
         print(line("facilitator step move", percentiles(moves)))
+    print(f"in-process CPU per poll, board as the run left it ({len(notes)} notes sent): "
+          + ", ".join(f"{kind} {ms:.2f} ms" for kind, ms in cpu_per_poll(app, board, sessions[people[0]]).items()))
     return share
+
+
+def cpu_per_poll(app, board, session_headers, polls=200):
+    """CPU time of one poll in this process (no gunicorn, no queueing): the figure background load moves least.
+
+    Best of three rounds each: unchanged (304), changed with the board already rendered by another poller
+    of the same kind, and changed with the board rendered for this poll."""
+    import logging
+
+    from challenges.holdups import board_cache
+
+    logging.getLogger("kindling.requests").disabled = True
+    client = app.test_client()
+    headers = dict(session_headers, **{"HX-Request": "true", "HX-Target": "board"})
+    etag = client.get(board, headers=headers).headers["ETag"]
+
+    def one(kind):
+        if kind == "rendered for this poll":
+            board_cache.forget()
+        response = client.get(board, headers=dict(headers, **({"If-None-Match": etag} if kind == "unchanged" else {})))
+        assert response.status_code == (304 if kind == "unchanged" else 200), response.status_code
+
+    figures = {}
+    for kind in ("unchanged", "changed, shared copy", "rendered for this poll"):
+        rounds = []
+        for _ in range(3):
+            began = time.process_time()
+            for _ in range(polls):
+                one(kind)
+            rounds.append((time.process_time() - began) / polls * 1000)
+        figures[kind] = min(rounds)
+    return figures
 
 
 def main():

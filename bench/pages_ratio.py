@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from http.client import HTTPConnection
 from pathlib import Path
 
-from bench.common import RESULTS, ROOT, Vocabulary, free_port, fresh_database
+from bench.common import SECRET, RESULTS, ROOT, Vocabulary, free_port, fresh_database
 
 TICK = os.sysconf("SC_CLK_TCK")
 FRAGMENT = {"HX-Request": "true", "HX-Target": "idea-list", "HX-Current-URL": "/challenges/big-challenge"}
@@ -37,7 +37,7 @@ FRAGMENT = {"HX-Request": "true", "HX-Target": "idea-list", "HX-Current-URL": "/
 def serve(app_spec, database_url, workers=2):
     """gunicorn as bench/ always runs it; yields (port, master pid)."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench", KINDLING_ENV="production",
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET, KINDLING_ENV="production",
                SEARCH_INDEX_DIR=str(RESULTS / "bench-index"))
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(

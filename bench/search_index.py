@@ -32,7 +32,7 @@ from sqlalchemy import insert
 
 from app import clock
 from app.extensions import db
-from bench.common import RESULTS, ROOT, Vocabulary, fresh_database, insert_members
+from bench.common import SECRET, RESULTS, ROOT, Vocabulary, fresh_database, insert_members
 
 USERS = 2_000
 CHALLENGES = 20
@@ -47,7 +47,7 @@ def make_app(database_url, redis_url=None):
     from app.config import ProductionConfig
 
     config = type("SearchBenchConfig", (ProductionConfig,), {
-        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False,
         "SEARCH_INDEX_DIR": str(INDEX_DIR), "REDIS_URL": redis_url,
     })
     return create_app(config)
@@ -168,7 +168,7 @@ def fts_search(connection):
 
 
 def start_worker(database_url):
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench", KINDLING_ENV="production",
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET, KINDLING_ENV="production",
                REDIS_URL=REDIS_URL, SEARCH_INDEX_DIR=str(INDEX_DIR), FLASK_APP="app:create_app")
     return subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

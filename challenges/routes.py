@@ -257,6 +257,7 @@ def show(slug):
     )
     if htmx and htmx.target == "idea-list":
         return vary_on_htmx(render_template("challenges/_idea_list.html", **context))
+    listings.load_challenge_tags(challenge)
     return vary_on_htmx(render_template(
         "challenges/show.html",
         **context,

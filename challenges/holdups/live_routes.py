@@ -4,19 +4,18 @@ The board polls /live/board every 2 seconds with If-None-Match; an
 unchanged board answers 304 after one query (the version). Writes are
 plain forms that redirect back to the board (htmx boosts them).
 """
-
-import threading
-from collections import OrderedDict
+from functools import cache
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import clock, permissions
 from app.extensions import db, htmx
 from app.forms import int_arg
 from challenges.forms import EmptyForm
+from challenges.holdups.board_cache import SLOT_CSRF, SLOT_NOW, rendered_once
 from challenges.holdups.forms import (
     ActionForm,
     ClusterForm,
@@ -108,13 +107,19 @@ def live_page(slug):
     return _no_store(response)
 
 
+@cache
+def _version_statement():
+    # Built once: the poll that finds nothing new should cost as little as the query itself.
+    return (select(Holdup.version).join(Challenge, Challenge.id == Holdup.challenge_id)
+            .where(Challenge.slug == bindparam("slug")))
+
+
 @bp.get("/challenges/<slug>/live/board")
 def board_fragment(slug):
     """The polled board. Unchanged since the viewer's last copy: 304 after reading the version alone."""
     asked = request.headers.get("If-None-Match")
     if asked:
-        version = db.session.scalar(select(Holdup.version).join(Challenge, Challenge.id == Holdup.challenge_id)
-                                    .where(Challenge.slug == slug))
+        version = db.session.scalar(_version_statement(), {"slug": slug})
         if version is not None and asked == _etag(version, session.get("_user_id")):
             response = Response(status=304)
             response.headers["ETag"] = asked
@@ -132,18 +137,8 @@ def board_fragment(slug):
     return _no_store(response)
 
 
-# A changed board is rendered once per version and kind of viewer in each
-# worker, not once per poller: 50 participants who poll after a change get
-# the same HTML. What differs per person (the CSRF token, the server's clock
-# for the countdown) is put in at the last moment; during an open dot-vote
-# each voter's own dots make their board their own.
-_SLOT_CSRF, _SLOT_NOW = "\x00csrf\x00", "\x00now\x00"
-_RENDERED = OrderedDict()
-_RENDERED_LOCK = threading.Lock()
-_RENDERED_MAX = 256
-
-
 def _shared_board(challenge, holdup, mine):
+    """The board for this kind of viewer at this version, rendered once per worker (board_cache)."""
     from challenges.holdups.routes import viewer_zone
 
     facilitator = bool(permissions.can_facilitate(current_user, challenge, holdup))
@@ -156,17 +151,14 @@ def _shared_board(challenge, holdup, mine):
            facilitator, staff, refusal,
            bool(permissions.can_cluster(current_user, challenge, holdup, mine)), own,
            viewer_zone() if holdup.status == "scheduled" else None)
-    with _RENDERED_LOCK:
-        html = _RENDERED.get(key)
-    if html is None:
-        context = _live_context(challenge, holdup, mine)
-        context.update(csrf_value=_SLOT_CSRF, server_now_text=_SLOT_NOW)
-        html = render_template("holdups/_board.html", **context)
-        with _RENDERED_LOCK:
-            _RENDERED[key] = html
-            while len(_RENDERED) > _RENDERED_MAX:
-                _RENDERED.popitem(last=False)
-    return html.replace(_SLOT_CSRF, generate_csrf()).replace(_SLOT_NOW, str(int(clock.now().timestamp() * 1000)))
+    html = rendered_once(key, lambda: _render_shared(challenge, holdup, mine))
+    return html.replace(SLOT_CSRF, generate_csrf()).replace(SLOT_NOW, str(int(clock.now().timestamp() * 1000)))
+
+
+def _render_shared(challenge, holdup, mine):
+    context = _live_context(challenge, holdup, mine)
+    context.update(csrf_value=SLOT_CSRF, server_now_text=SLOT_NOW)
+    return render_template("holdups/_board.html", **context)
 
 
 def _back_to_board(slug):

@@ -1,7 +1,8 @@
 """Comments on ideas: posting, editing, deleting, status changes, the stored count, and threads to show."""
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from app import clock, permissions, signals
@@ -144,6 +145,22 @@ class ThreadPage:
     pending_edits: dict = field(default_factory=dict)  # the viewer's own waiting edits, by comment id
 
 
+@cache
+def _thread_statements():
+    """A page's top-level comments, and their replies two levels down; built once (every idea page asks)."""
+    roots = (select(Comment).options(joinedload(Comment.author))
+             .where(Comment.idea_id == bindparam("idea_id"), Comment.parent_id.is_(None))
+             .order_by(Comment.created_at.desc(), Comment.id.desc())
+             .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+    root_ids = bindparam("root_ids", expanding=True)
+    children = select(Comment.id).where(Comment.parent_id.in_(root_ids))
+    replies = (select(Comment).options(joinedload(Comment.author))
+               .where(Comment.idea_id == bindparam("idea_id"),
+                      Comment.parent_id.in_(root_ids) | Comment.parent_id.in_(children))
+               .order_by(Comment.created_at, Comment.id))
+    return roots, replies
+
+
 def comment_threads(viewer, idea, challenge, page=1):
     """One page of an idea's comment threads, newest thread first, replies oldest first, in two queries.
 
@@ -153,21 +170,13 @@ def comment_threads(viewer, idea, challenge, page=1):
     stays as a tombstone while it has replies.
     """
     page = max(1, min(page, MAX_PAGE))
-    roots = list(db.session.scalars(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.idea_id == idea.id, Comment.parent_id.is_(None))
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .offset((page - 1) * COMMENT_THREADS_PER_PAGE).limit(COMMENT_THREADS_PER_PAGE + 1)
-    ))
+    roots_statement, replies_statement = _thread_statements()
+    roots = list(db.session.scalars(roots_statement, {
+        "idea_id": idea.id, "offset": (page - 1) * COMMENT_THREADS_PER_PAGE, "limit": COMMENT_THREADS_PER_PAGE + 1}))
     has_more = len(roots) > COMMENT_THREADS_PER_PAGE
     roots = roots[:COMMENT_THREADS_PER_PAGE]
     root_ids = [root.id for root in roots]
-    children = select(Comment.id).where(Comment.parent_id.in_(root_ids))
-    replies = list(db.session.scalars(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.idea_id == idea.id, Comment.parent_id.in_(root_ids) | Comment.parent_id.in_(children))
-        .order_by(Comment.created_at, Comment.id)
-    )) if root_ids else []
+    replies = list(db.session.scalars(replies_statement, {"idea_id": idea.id, "root_ids": root_ids})) if root_ids else []
     visible = permissions.comment_visibility(viewer, challenge.id)
     nodes = {}
     threads = []

@@ -1,9 +1,11 @@
 """Reading: idea and challenge lists with their sorts and pages, single lookups, and the small lists pages show."""
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Integer, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import defer, joinedload, selectinload, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import permissions
 from app.extensions import db
@@ -51,18 +53,61 @@ def _idea_conditions(challenge_id, status, tag):
 SNIPPET_SOURCE = 600  # characters of rendered HTML read for a card's first lines
 _LIST_DEFERRED = (Idea.description, Idea.description_html, Idea.feedback, Idea.feedback_html)
 
+# The list's statements are built once, with bound parameters: building a statement with its loader
+# options and computing its cache key cost more CPU than running it (issue 13's profile of the list).
 
-def _load_ideas_by_id(ids, with_feedback=False):
-    """Cards for these ideas, in this order: one query, plus one for their tags."""
+
+@cache
+def _cards_statement(with_feedback):
     deferred = _LIST_DEFERRED[:2] if with_feedback else _LIST_DEFERRED
-    query = (
+    return (
         select(Idea)
         .options(*(defer(column) for column in deferred),
                  with_expression(Idea.snippet_html, func.substr(Idea.description_html, 1, SNIPPET_SOURCE)),
-                 joinedload(Idea.author), selectinload(Idea.tags))
-        .where(Idea.id.in_(ids))
+                 joinedload(Idea.author))
+        .where(Idea.id.in_(bindparam("ids", expanding=True)))
     )
-    by_id = {idea.id: idea for idea in db.session.scalars(query).unique()} if ids else {}
+
+
+@cache
+def _card_tags_statement():
+    from app.tags import Tag
+    from challenges.models import idea_tags
+
+    return (select(idea_tags.c.idea_id, Tag).join(Tag, Tag.id == idea_tags.c.tag_id)
+            .where(idea_tags.c.idea_id.in_(bindparam("ids", expanding=True))).order_by(Tag.name))
+
+
+@cache
+def _ids_statement(sort, by_status, by_tag):
+    from app.tags import Tag
+    from challenges.models import idea_tags
+
+    order = {
+        "hot": (Idea.hot_score.desc(), Idea.id.desc()),
+        "top": (Idea.supporter_count.desc(), Idea.id.desc()),
+        "newest": (Idea.published_at.desc(), Idea.id.desc()),
+    }[sort]
+    conditions = [Idea.challenge_id == bindparam("challenge_id"),
+                  Idea.status == bindparam("status") if by_status else Idea.is_public.is_(True)]
+    if by_tag:
+        conditions.append(Idea.id.in_(
+            select(idea_tags.c.idea_id).join(Tag, Tag.id == idea_tags.c.tag_id).where(Tag.name == bindparam("tag"))
+        ))
+    return (select(Idea.id).where(*conditions).order_by(*order)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+def _load_ideas_by_id(ids, with_feedback=False):
+    """Cards for these ideas, in this order, with their authors: one query, plus one for their tags."""
+    if not ids:
+        return []
+    by_id = {idea.id: idea for idea in db.session.scalars(_cards_statement(with_feedback), {"ids": ids}).unique()}
+    tags = {idea_id: [] for idea_id in by_id}
+    for idea_id, tag in db.session.execute(_card_tags_statement(), {"ids": list(by_id)}):
+        tags[idea_id].append(tag)
+    for idea_id, idea in by_id.items():
+        set_committed_value(idea, "tags", tags[idea_id])
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -74,18 +119,12 @@ def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0
     end, then from the start up to the seed (cursor paging)."""
     if status and not (status in IDEA_PUBLIC or permissions.can_moderate(viewer, challenge.id)):
         status = None
-    conditions = _idea_conditions(challenge.id, status, tag)
     size = IDEAS_PER_PAGE
     if sort == "random":
-        return _random_page(conditions, seed, after, lap, size)
-    order = {
-        "hot": (Idea.hot_score.desc(), Idea.id.desc()),
-        "top": (Idea.supporter_count.desc(), Idea.id.desc()),
-        "newest": (Idea.published_at.desc(), Idea.id.desc()),
-    }[sort]
+        return _random_page(_idea_conditions(challenge.id, status, tag), seed, after, lap, size)
     page = min(max(1, page), MAX_PAGE)
-    ids = list(db.session.scalars(
-        select(Idea.id).where(*conditions).order_by(*order).limit(size + 1).offset((page - 1) * size)))
+    ids = list(db.session.scalars(_ids_statement(sort, bool(status), bool(tag)), {
+        "challenge_id": challenge.id, "status": status, "tag": tag, "limit": size + 1, "offset": (page - 1) * size}))
     rows = _load_ideas_by_id(ids[:size], with_feedback)
     total = challenge.idea_count if not status and not tag else None
     return IdeaPage(rows, sort, page, has_next=len(ids) > size, has_prev=page > 1, total=total)
@@ -139,13 +178,35 @@ def list_challenges(viewer, *, phase=None, tag=None, format=None, sort="newest",
     return db.paginate(query.order_by(*order), page=page, per_page=CHALLENGES_PER_PAGE, error_out=False)
 
 
+@cache
+def _challenge_statement():
+    return select(Challenge).where(Challenge.slug == bindparam("slug"))
+
+
 def get_challenge(slug):
-    return db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    return db.session.scalar(_challenge_statement(), {"slug": slug})
 
 
-def get_idea(idea_id):
-    """The idea with its author, challenge, tags and builds-on parent, in one query."""
-    return db.session.scalar(
+@cache
+def _challenge_tags_statement():
+    from app.tags import Tag
+    from challenges.models import challenge_tags
+
+    return (select(Tag).join(challenge_tags, challenge_tags.c.tag_id == Tag.id)
+            .where(challenge_tags.c.challenge_id == bindparam("challenge_id")).order_by(Tag.name))
+
+
+def load_challenge_tags(challenge):
+    """The challenge's tags in the query a lazy load would send, built once (the challenge page shows them)."""
+    if "tags" not in challenge.__dict__:
+        tags = list(db.session.scalars(_challenge_tags_statement(), {"challenge_id": challenge.id}))
+        set_committed_value(challenge, "tags", tags)
+    return challenge
+
+
+@cache
+def _idea_statement():
+    return (
         select(Idea)
         .options(
             joinedload(Idea.author),
@@ -153,8 +214,13 @@ def get_idea(idea_id):
             joinedload(Idea.builds_on).joinedload(Idea.author),
             selectinload(Idea.tags),
         )
-        .where(Idea.id == idea_id)
+        .where(Idea.id == bindparam("idea_id"))
     )
+
+
+def get_idea(idea_id):
+    """The idea with its author, challenge, tags and builds-on parent, in one query (plus one for the tags)."""
+    return db.session.scalar(_idea_statement(), {"idea_id": idea_id})
 
 
 def ideas_building_on(idea):

@@ -6,8 +6,9 @@ every award is an insert of what is missing: running a job twice adds nothing.
 import json
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from app import clock, permissions
@@ -310,24 +311,26 @@ def _described(row):
 
 
 
-def challenge_page_part(challenge_id):
-    """The plan and the announced contributor of the month for a challenge page, in one query."""
-    from sqlalchemy.orm import aliased as _aliased
-
-    from challenges.models import Challenge as _Challenge
+@cache
+def _challenge_part_statement():
     from community.models import EngagementPlan
 
     decided = ContributorOfMonth.status.in_(("confirmed", "replaced"))
-    latest = (select(ContributorOfMonth.month).where(ContributorOfMonth.scope_id == challenge_id, decided)
+    latest = (select(ContributorOfMonth.month).where(ContributorOfMonth.scope_id == bindparam("challenge_id"), decided)
               .order_by(ContributorOfMonth.month.desc()).limit(1).scalar_subquery())
-    member = _aliased(User)
-    row = db.session.execute(
-        select(EngagementPlan, ContributorOfMonth, member).select_from(_Challenge)
-        .outerjoin(EngagementPlan, EngagementPlan.challenge_id == _Challenge.id)
-        .outerjoin(ContributorOfMonth, and_(ContributorOfMonth.scope_id == _Challenge.id,
-                                            ContributorOfMonth.month == latest, decided))
-        .outerjoin(member, member.id == ContributorOfMonth.user_id)
-        .where(_Challenge.id == challenge_id)).first()
+    member = aliased(User)
+    # Built once (bound challenge id): building it cost more than running it, on every challenge page.
+    return (select(EngagementPlan, ContributorOfMonth, member).select_from(Challenge)
+            .outerjoin(EngagementPlan, EngagementPlan.challenge_id == Challenge.id)
+            .outerjoin(ContributorOfMonth, and_(ContributorOfMonth.scope_id == Challenge.id,
+                                                ContributorOfMonth.month == latest, decided))
+            .outerjoin(member, member.id == ContributorOfMonth.user_id)
+            .where(Challenge.id == bindparam("challenge_id")))
+
+
+def challenge_page_part(challenge_id):
+    """The plan and the announced contributor of the month for a challenge page, in one query."""
+    row = db.session.execute(_challenge_part_statement(), {"challenge_id": challenge_id}).first()
     if row is None:
         return None, None
     plan, chosen, user = row

@@ -99,10 +99,11 @@ def test_registration_waitlist_and_place_shown_only_to_registered(app, session):
     assert late.status_code == 422 and "closed when the session started" in late.get_data(as_text=True)
 
 
-def _started(app, public=True):
+def _started(app, public=True, also=()):
     challenge, holdup = make_holdup(public_can_watch=public, moderation_policy="post")
     participant = UserFactory()
-    reg.register(participant, challenge, holdup, accept_norms=True)
+    for person in (participant, *also):
+        reg.register(person, challenge, holdup, accept_norms=True)
     clock.freeze(clock.aware(holdup.starts_at))
     facilitator = as_user(app, challenge.owner)
     assert facilitator.post(f"/challenges/{challenge.slug}/live/console",
@@ -147,7 +148,8 @@ def test_the_console_and_bad_input_on_the_board(app, session):
 
 
 def test_private_board_and_conditional_polling(app, session, count_queries):
-    challenge, holdup, participant, facilitator = _started(app, public=False)
+    other = UserFactory()
+    challenge, holdup, participant, facilitator = _started(app, public=False, also=[other])
     visitor = app.test_client()
     assert visitor.get(f"/challenges/{challenge.slug}/live").status_code == 302
     assert as_user(app, UserFactory()).get(f"/challenges/{challenge.slug}/live").status_code == 403
@@ -169,6 +171,16 @@ def test_private_board_and_conditional_polling(app, session, count_queries):
     with count_queries as counted:
         member.get(f"/challenges/{challenge.slug}/live/board", headers={"HX-Request": "true", "HX-Target": "board"})
     assert counted.count <= 16
+    # Another participant polling the same changed board gets the copy rendered for the first: no board queries
+    # (rendering it reads the board: questions, notes, clusters, actions, the agenda, the dot round).
+    other_client = as_user(app, other)
+    other_client.get(f"/challenges/{challenge.slug}/live/board", headers={"HX-Request": "true", "HX-Target": "board"})
+    with count_queries as counted:
+        again = other_client.get(f"/challenges/{challenge.slug}/live/board",
+                                 headers={"HX-Request": "true", "HX-Target": "board"})
+    assert again.status_code == 200 and "Questions" in again.get_data(as_text=True)
+    # Challenge, hold-up, member, registration, challenge moderators: what the viewer is.
+    assert counted.count <= 5, "\n".join(counted.statements)
 
 
 def test_dots_hidden_until_closed_then_report_markdown_promotion_and_follow_up(app, session):

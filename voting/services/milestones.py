@@ -2,9 +2,10 @@
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from itertools import accumulate
 
-from sqlalchemy import delete, literal, select
+from sqlalchemy import Integer, bindparam, delete, select
 
 from app import clock, permissions, signals
 from app.extensions import db
@@ -76,6 +77,29 @@ def ladder(challenge):
     if rows:
         return [Step(r.supporters, r.days) for r in rows]
     return [Step(s, d) for s, d in DEFAULT_LADDER]
+
+
+@cache
+def _milestone_and_ladder_statement():
+    anchor = select(bindparam("idea_id", type_=Integer).label("idea_id")).subquery()
+    return (select(IdeaMilestone, MilestoneStep.supporters, MilestoneStep.days).select_from(anchor)
+            .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == anchor.c.idea_id)
+            .outerjoin(MilestoneStep, MilestoneStep.challenge_id == bindparam("challenge_id"))
+            .order_by(MilestoneStep.position))
+
+
+def milestone_and_ladder(idea, challenge):
+    """The idea's milestone row (None when it has none yet) and the challenge's ladder, in one statement.
+
+    A support reads them once it holds the idea's lock (a row lock on
+    PostgreSQL, the write lock on SQLite): a statement begun after the wait
+    sees the row that a concurrent first support inserted, where a row
+    joined into the locking query would come from the snapshot taken before it.
+    """
+    rows = db.session.execute(_milestone_and_ladder_statement(),
+                              {"idea_id": idea.id, "challenge_id": challenge.id}).all()
+    steps = [Step(supporters, days) for _, supporters, days in rows if supporters is not None]
+    return rows[0][0], steps or [Step(s, d) for s, d in DEFAULT_LADDER]
 
 
 def _deadline(started_at, steps, reached):
@@ -153,18 +177,25 @@ class VotingState:
     progress: Progress | None
 
 
+@cache
+def _voting_state_statement():
+    # Built once with bound values: the idea page asks on every view.
+    anchor = select(bindparam("idea_id", type_=Integer).label("idea_id")).subquery()
+    return (
+        select(IdeaMilestone, MilestoneStep, Support.user_id).select_from(anchor)
+        .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == anchor.c.idea_id)
+        .outerjoin(MilestoneStep, MilestoneStep.challenge_id == bindparam("challenge_id"))
+        .outerjoin(Support, (Support.idea_id == anchor.c.idea_id) & (Support.user_id == bindparam("user_id")))
+        .order_by(MilestoneStep.position)
+    )
+
+
 def voting_state(user, idea, challenge, now=None):
     """For the idea page: does `user` support it, and its ladder progress, in one query."""
     now = now or clock.now()
-    anchor = select(literal(idea.id).label("idea_id")).subquery()
     user_id = user.id if permissions.is_signed_in(user) else -1
-    rows = db.session.execute(
-        select(IdeaMilestone, MilestoneStep, Support.user_id).select_from(anchor)
-        .outerjoin(IdeaMilestone, IdeaMilestone.idea_id == anchor.c.idea_id)
-        .outerjoin(MilestoneStep, (MilestoneStep.challenge_id == challenge.id) & (anchor.c.idea_id == idea.id))
-        .outerjoin(Support, (Support.idea_id == anchor.c.idea_id) & (Support.user_id == user_id))
-        .order_by(MilestoneStep.position)
-    ).all()
+    rows = db.session.execute(_voting_state_statement(), {
+        "idea_id": idea.id, "challenge_id": challenge.id, "user_id": user_id}).all()
     supported = rows[0][2] is not None
     if not uses_ladder(challenge) or idea.status not in ("published", "in_review"):
         return VotingState(supported, None)

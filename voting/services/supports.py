@@ -11,11 +11,9 @@ from app import clock, permissions, signals
 from app.extensions import db
 from challenges.models import Challenge, Idea
 from challenges.services.ideas import hot_score_after
-from voting.models import IdeaMilestone, Support
+from voting.models import Support
 from voting.services.errors import VotingError, conflict_insert
-from voting.services.milestones import climb, deadline_passed, ladder, uses_ladder
-
-_LOADED_MILESTONES = "kindling.voting.loaded_milestones"
+from voting.services.milestones import climb, deadline_passed, milestone_and_ladder, uses_ladder
 
 
 def ip_fingerprint(address):
@@ -46,9 +44,7 @@ def support_idea(user, idea, challenge, ip=None):
     permissions.require(permissions.can_contribute(user, now))
     permissions.require(permissions.can_view_idea(user, idea, challenge))
     permissions.require(permissions.can_support(user, idea, challenge, now), error=VotingError)
-    # The milestone row (loaded with the idea by idea_with_challenge) and the ladder, read once.
-    row = _loaded_milestone(idea) if uses_ladder(challenge) else None
-    steps = ladder(challenge) if uses_ladder(challenge) else None
+    row, steps = milestone_and_ladder(idea, challenge) if uses_ladder(challenge) else (None, None)
     if deadline_passed(idea, challenge, now, row=row, steps=steps):
         raise VotingError("Time ran out for this idea: it missed its milestone deadline.")
     inserted = db.session.execute(
@@ -189,32 +185,12 @@ def idea_with_challenge(idea_id, for_vote=False):
     """What a vote needs, in one query (the idea page's loader also fetches tags and parents).
 
     `for_vote`: the idea's row is locked on PostgreSQL (FOR UPDATE OF ideas),
-    so the hot score computed from it is current. On SQLite, whose writing
-    transaction began IMMEDIATE and so already holds the lock, the idea's
-    milestone row comes in the same query and support_idea finds it without
-    another one. Not on PostgreSQL: a joined row is read from the snapshot
-    taken before waiting for the lock, so support_idea reads it once the
-    lock is held."""
+    so the hot score computed from it is current; on SQLite the writing
+    transaction began IMMEDIATE and already holds the lock."""
     query = select(Idea).options(joinedload(Idea.challenge)).where(Idea.id == idea_id)
-    if not for_vote:
-        return db.session.scalar(query)
-    if db.session.get_bind().dialect.name != "sqlite":
-        return db.session.scalar(query.with_for_update(of=Idea))
-    row = db.session.execute(
-        query.add_columns(IdeaMilestone).outerjoin(IdeaMilestone, IdeaMilestone.idea_id == Idea.id)
-    ).first()
-    if row is None:
-        return None
-    db.session.info.setdefault(_LOADED_MILESTONES, {})[idea_id] = row[1]
-    return row[0]
-
-
-def _loaded_milestone(idea):
-    """The idea's milestone row as the vote's loader found it (None: there is none yet), else read it."""
-    loaded = db.session.info.get(_LOADED_MILESTONES, {})
-    if idea.id in loaded:
-        return loaded.pop(idea.id)
-    return db.session.get(IdeaMilestone, idea.id)
+    if for_vote and db.session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(of=Idea)
+    return db.session.scalar(query)
 
 
 def ideas_by_id(ids):

@@ -7,8 +7,9 @@ in its own transaction.
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -335,27 +336,37 @@ class Board:
         return [note for _cluster, notes in self.clusters for note in notes] + self.loose
 
 
+@cache
+def _board_statements():
+    """The board's reads, built once with bound values: a changed board is read on every render."""
+    challenge_id, visible = bindparam("challenge_id"), bindparam("visible", expanding=True)
+    return {
+        "questions": (select(Question).options(joinedload(Question.author))
+                      .where(Question.challenge_id == challenge_id, Question.status.in_(visible))
+                      .order_by(Question.answered, Question.created_at)),
+        "notes": (select(Note).options(joinedload(Note.author))
+                  .where(Note.challenge_id == challenge_id, Note.status.in_(visible))
+                  .order_by(Note.dots.desc(), Note.created_at).execution_options(populate_existing=True)),
+        "clusters": (select(Cluster).where(Cluster.challenge_id == challenge_id)
+                     .order_by(Cluster.dots.desc(), Cluster.created_at).execution_options(populate_existing=True)),
+        "actions": (select(Action).options(joinedload(Action.who)).where(Action.challenge_id == challenge_id)
+                    .order_by(Action.due_on, Action.id)),
+    }
+
+
 def load_board(viewer, challenge, holdup, staff=False):
     """Everything a board view shows, in a fixed number of queries.
 
     `staff` (facilitator, moderators) also see held and hidden notes and questions.
     """
     steps = agenda(challenge.id)
-    visible = ("published", "held", "hidden") if staff else ("published",)
-    questions = list(db.session.scalars(
-        select(Question).options(joinedload(Question.author))
-        .where(Question.challenge_id == challenge.id, Question.status.in_(visible))
-        .order_by(Question.answered, Question.created_at)))
-    notes = list(db.session.scalars(
-        select(Note).options(joinedload(Note.author))
-        .where(Note.challenge_id == challenge.id, Note.status.in_(visible))
-        .order_by(Note.dots.desc(), Note.created_at).execution_options(populate_existing=True)))
-    clusters = list(db.session.scalars(select(Cluster).where(Cluster.challenge_id == challenge.id)
-                                       .order_by(Cluster.dots.desc(), Cluster.created_at)
-                                       .execution_options(populate_existing=True)))
-    actions = list(db.session.scalars(select(Action).options(joinedload(Action.who))
-                                      .where(Action.challenge_id == challenge.id)
-                                      .order_by(Action.due_on, Action.id)))
+    statements = _board_statements()
+    values = {"challenge_id": challenge.id,
+              "visible": ["published", "held", "hidden"] if staff else ["published"]}
+    questions = list(db.session.scalars(statements["questions"], values))
+    notes = list(db.session.scalars(statements["notes"], values))
+    clusters = list(db.session.scalars(statements["clusters"], values))
+    actions = list(db.session.scalars(statements["actions"], values))
     round_ = dot_round(holdup)
     mine = {}
     if round_ is not None and getattr(viewer, "is_authenticated", False):

@@ -1,5 +1,7 @@
 """What every hold-up service shares: the error, loading, locking, the board version."""
-from sqlalchemy import select, update
+from functools import cache
+
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.permissions import Refused
@@ -43,8 +45,14 @@ def bump(challenge_id):
 def registration_of(user, challenge_id):
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(select(Registration).where(Registration.challenge_id == challenge_id,
-                                                        Registration.user_id == user.id))
+    return db.session.scalar(_registration_statement(), {"challenge_id": challenge_id, "user_id": user.id})
+
+
+@cache
+def _registration_statement():
+    # Built once: every board poll asks.
+    return select(Registration).where(Registration.challenge_id == bindparam("challenge_id"),
+                                      Registration.user_id == bindparam("user_id"))
 
 
 def check_text(text, field, limit, what):

@@ -1,7 +1,8 @@
 """Before the session: the hold-up's details and its agenda."""
 import re
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app import clock, permissions
 from app.auth.models import User
@@ -83,9 +84,13 @@ def save_holdup(actor, challenge, *, day, at, time_zone, duration_minutes=120, c
 # The agenda
 
 
+@cache
+def _agenda_statement():
+    return select(AgendaStep).where(AgendaStep.challenge_id == bindparam("challenge_id")).order_by(AgendaStep.position)
+
+
 def agenda(challenge_id):
-    return list(db.session.scalars(select(AgendaStep).where(AgendaStep.challenge_id == challenge_id)
-                                   .order_by(AgendaStep.position)))
+    return list(db.session.scalars(_agenda_statement(), {"challenge_id": challenge_id}))
 
 
 def agenda_minutes(steps):
