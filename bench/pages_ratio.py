@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from http.client import HTTPConnection
 from pathlib import Path
 
-from bench.common import SECRET, RESULTS, ROOT, Vocabulary, free_port, fresh_database
+from bench.common import RESULTS, ROOT, SECRET, Vocabulary, free_port, fresh_database
 
 TICK = os.sysconf("SC_CLK_TCK")
 FRAGMENT = {"HX-Request": "true", "HX-Target": "idea-list", "HX-Current-URL": "/challenges/big-challenge"}

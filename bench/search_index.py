@@ -32,7 +32,7 @@ from sqlalchemy import insert
 
 from app import clock
 from app.extensions import db
-from bench.common import SECRET, RESULTS, ROOT, Vocabulary, fresh_database, insert_members
+from bench.common import RESULTS, ROOT, SECRET, Vocabulary, fresh_database, insert_members
 
 USERS = 2_000
 CHALLENGES = 20
