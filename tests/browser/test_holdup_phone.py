@@ -1,0 +1,71 @@
+"""A hold-up on a phone (390 px): the members' long words wrap instead of pushing the live board and
+the report sideways, and a paused step that ran over its time says "over time (paused)"."""
+import pytest
+from playwright.sync_api import expect
+
+from app.auth import services as accounts
+from app.extensions import db
+from challenges.holdups.services import live, registration
+from tests.browser.conftest import log_in
+from tests.holdups.conftest import make_holdup
+
+pytestmark = pytest.mark.browser
+PASSWORD = "juniper-kettle-58"
+PHONE = {"width": 390, "height": 844}
+LONG_WORD = "x" * 80  # a step title of one unbroken word, as long as a step title may be
+
+
+@pytest.fixture(scope="module")
+def phone_holdup(live_server):
+    _, application = live_server
+    with application.app_context():
+        owner = accounts.register_user("phonefac", "phonefac@example.org", PASSWORD)
+        member = accounts.register_user("phonepia", "phonepia@example.org", PASSWORD)
+        challenge, holdup = make_holdup(owner=owner, moderation_policy="post")
+        live.agenda(challenge.id)[0].title = LONG_WORD
+        registration.register(member, challenge, holdup, accept_norms=True)
+        db.session.commit()
+        slug = challenge.slug
+        db.session.remove()
+    return slug
+
+
+def _width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_the_board_and_report_fit_a_phone_and_a_paused_overrun_says_so(browser, live_server, phone_holdup):
+    live_url, report_url = f"/challenges/{phone_holdup}/live", f"/challenges/{phone_holdup}/report"
+    facil_ctx = browser.new_context(base_url=live_server[0], viewport={"width": 1280, "height": 900})
+    phone_ctx = browser.new_context(base_url=live_server[0], viewport=PHONE)
+    nojs_ctx = browser.new_context(base_url=live_server[0], viewport=PHONE, java_script_enabled=False)
+    try:
+        facil, phone, nojs = facil_ctx.new_page(), phone_ctx.new_page(), nojs_ctx.new_page()
+        log_in(facil, "phonefac", PASSWORD)
+        log_in(phone, "phonepia", PASSWORD)
+        log_in(nojs, "phonepia", PASSWORD)
+        facil.goto(live_url)
+        facil.get_by_role("button", name="Start the session").click()
+        expect(facil.locator("#step-heading")).to_have_text(LONG_WORD)
+        facil.get_by_label("Minutes").fill("-30")  # the 15-minute first step is now over its time
+        facil.get_by_role("button", name="Add (or remove, with −) minutes").click()
+        expect(facil.locator(".timer-label")).to_have_text("over time")
+        facil.get_by_role("button", name="Pause").click()
+        expect(facil.get_by_role("button", name="Resume")).to_be_visible()
+
+        phone.goto(live_url)
+        expect(phone.locator(".timer-label")).to_have_text("over time (paused)")
+        assert _width(phone) <= 390
+        nojs.goto(live_url)
+        expect(nojs.locator(".timer-label")).to_have_text("over time (paused)")
+        assert _width(nojs) <= 390
+
+        facil.get_by_role("button", name="End the session").click()
+        expect(facil).to_have_url(f"{live_server[0]}{report_url}")
+        for page in (phone, nojs):
+            page.goto(report_url)
+            expect(page.get_by_role("cell", name=LONG_WORD)).to_be_visible()
+            assert _width(page) <= 390
+    finally:
+        for context in (facil_ctx, phone_ctx, nojs_ctx):
+            context.close()

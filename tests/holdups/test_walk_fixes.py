@@ -1,0 +1,98 @@
+"""What an outside walk through a hold-up found: each a page a member or the owner reads."""
+import re
+from datetime import timedelta
+
+from icalendar import Calendar
+
+from app import clock
+from challenges.holdups.models import Note
+from challenges.holdups.services import live
+from challenges.holdups.services import registration as reg
+from tests.factories import UserFactory
+from tests.holdups.conftest import make_holdup
+from tests.holdups.test_routes import _started, _to_step, as_user
+
+
+def _flash_after(client, response):
+    assert response.status_code == 303
+    return client.get(response.location).get_data(as_text=True)
+
+
+def _with_a_note(app, session, body):
+    """A started session at its diverge step, with one note of the participant's on the board."""
+    challenge, _holdup, participant, facilitator = _started(app)
+    member = as_user(app, participant)
+    _to_step(facilitator, challenge, 3)
+    assert member.post(f"/challenges/{challenge.slug}/live/notes", data={"body": body}).status_code == 303
+    return challenge, member, facilitator, session.query(Note).one()
+
+
+def test_cancelling_says_a_seat_went_to_someone_only_when_someone_was_waiting(app, session):
+    challenge, holdup = make_holdup(capacity=1)
+    seated, waiting = UserFactory(), UserFactory()
+    for user in (seated, waiting):
+        reg.register(user, challenge, holdup, accept_norms=True)
+    client = as_user(app, seated)
+    page = _flash_after(client, client.post(f"/challenges/{challenge.slug}/cancel"))
+    assert "your seat went to the next person waiting" in page
+
+    alone = as_user(app, waiting)  # now seated, and nobody waits behind them
+    page = _flash_after(alone, alone.post(f"/challenges/{challenge.slug}/cancel"))
+    assert "your seat is free for someone else" in page and "next person waiting" not in page
+
+
+def test_the_calendar_event_says_hold_up_once(app, session):
+    challenge, _ = make_holdup(title="Hold-up: how might the bakery give away its bread?")
+    data = app.test_client().get(f"/challenges/{challenge.slug}/holdup.ics").data
+    summary = str(Calendar.from_ical(data).walk("VEVENT")[0]["SUMMARY"])
+    assert summary == "Hold-up: how might the bakery give away its bread?"
+
+    other, _ = make_holdup(title="How might the bakery give away its bread?")
+    data = app.test_client().get(f"/challenges/{other.slug}/holdup.ics").data
+    assert str(Calendar.from_ical(data).walk("VEVENT")[0]["SUMMARY"]).startswith("Hold-up: How might")
+
+
+def test_the_report_shows_notes_as_the_board_does_and_the_markdown_keeps_its_shape(app, session):
+    challenge, member, facilitator, _note = _with_a_note(
+        app, session, "A **bread fridge** in every building\nand a rota to fill it")
+    live.agenda(challenge.id)[0].title = "Pitch | with questions"
+    session.flush()
+    facilitator.post(f"/challenges/{challenge.slug}/live/console", data={"action": "end", "from_step": "3"})
+
+    report = member.get(f"/challenges/{challenge.slug}/report").get_data(as_text=True)
+    assert "<strong>bread fridge</strong>" in report and "**bread fridge**" not in report
+
+    markdown = member.get(f"/challenges/{challenge.slug}/report.md").get_data(as_text=True)
+    assert "- A **bread fridge** in every building\n  and a rota to fill it — " in markdown
+    row = next(line for line in markdown.splitlines() if line.startswith("| Pitch"))
+    assert row.startswith("| Pitch \\| with questions | ") and len(re.findall(r"(?<!\\)\|", row)) == 4
+
+
+def test_a_paused_step_over_its_time_says_so(app, session):
+    challenge, _holdup, participant, facilitator = _started(app)
+    clock.freeze(clock.now() + timedelta(minutes=20))  # the 15-minute pitch is 5 minutes over
+    facilitator.post(f"/challenges/{challenge.slug}/live/console", data={"action": "pause", "from_step": "1"})
+    board = as_user(app, participant).get(f"/challenges/{challenge.slug}/live").get_data(as_text=True)
+    assert re.search(r'<span class="timer-label">over time \(paused\)</span>', board)
+
+
+def test_dot_and_move_controls_name_the_note_not_its_number(app, session):
+    challenge, member, facilitator, note = _with_a_note(app, session, "Bread fridge in every building")
+    facilitator.post(f"/challenges/{challenge.slug}/live/console", data={"action": "next", "from_step": "3"})
+    facilitator.post(f"/challenges/{challenge.slug}/live/clusters", data={"name": "Fridges"})
+    page = facilitator.get(f"/challenges/{challenge.slug}/live").get_data(as_text=True)
+    assert "Move the note “Bread fridge in every building” to" in page and f"Move note {note.id}" not in page
+    facilitator.post(f"/challenges/{challenge.slug}/live/console", data={"action": "next", "from_step": "4"})
+    page = member.get(f"/challenges/{challenge.slug}/live").get_data(as_text=True)
+    assert "Place a dot on the note “Bread fridge in every building”" in page
+    assert "Place a dot on the cluster “Fridges”" in page and f"note {note.id}<" not in page
+
+
+def test_the_message_audience_is_a_labelled_group_of_radios(app, session):
+    challenge, _ = make_holdup()
+    page = as_user(app, challenge.owner).get(f"/challenges/{challenge.slug}/participants").get_data(as_text=True)
+    assert '<label for="audience">' not in page
+    assert re.search(r'<span class="label" id="audience-label">To</span>\s*'
+                     r'<div class="choices" role="radiogroup" aria-labelledby="audience-label">', page)
+    for text in ("Registered members", "The waitlist", "Registered and waiting"):
+        assert re.search(r'<label class="check"><input[^>]*type="radio"[^>]*> ' + text + "</label>", page)
