@@ -96,3 +96,19 @@ def test_the_message_audience_is_a_labelled_group_of_radios(app, session):
                      r'<div class="choices" role="radiogroup" aria-labelledby="audience-label">', page)
     for text in ("Registered members", "The waitlist", "Registered and waiting"):
         assert re.search(r'<label class="check"><input[^>]*type="radio"[^>]*> ' + text + "</label>", page)
+
+
+def test_a_member_still_waiting_when_the_session_starts_is_not_promised_a_seat(app, session):
+    challenge, holdup = make_holdup(capacity=1)
+    seated, waiting = UserFactory(), UserFactory()
+    for user in (seated, waiting):
+        reg.register(user, challenge, holdup, accept_norms=True)
+    member = as_user(app, waiting)
+    assert "You get a seat as soon as someone cancels" in member.get(f"/challenges/{challenge.slug}").get_data(
+        as_text=True)
+    clock.freeze(clock.aware(holdup.starts_at))
+    as_user(app, challenge.owner).post(f"/challenges/{challenge.slug}/live/console",
+                                       data={"action": "start", "from_step": "0"})
+    page = member.get(f"/challenges/{challenge.slug}").get_data(as_text=True)
+    assert "You get a seat as soon as someone cancels" not in page
+    assert "The session started before a seat came free" in page
