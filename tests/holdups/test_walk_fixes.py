@@ -27,11 +27,16 @@ def _with_a_note(app, session, body):
     return challenge, member, facilitator, session.query(Note).one()
 
 
-def test_cancelling_says_a_seat_went_to_someone_only_when_someone_was_waiting(app, session):
+def _one_seat_one_waiting():
     challenge, holdup = make_holdup(capacity=1)
     seated, waiting = UserFactory(), UserFactory()
     for user in (seated, waiting):
         reg.register(user, challenge, holdup, accept_norms=True)
+    return challenge, holdup, seated, waiting
+
+
+def test_cancelling_says_a_seat_went_to_someone_only_when_someone_was_waiting(app, session):
+    challenge, _holdup, seated, waiting = _one_seat_one_waiting()
     client = as_user(app, seated)
     page = _flash_after(client, client.post(f"/challenges/{challenge.slug}/cancel"))
     assert "your seat went to the next person waiting" in page
@@ -99,10 +104,7 @@ def test_the_message_audience_is_a_labelled_group_of_radios(app, session):
 
 
 def test_a_member_still_waiting_when_the_session_starts_is_not_promised_a_seat(app, session):
-    challenge, holdup = make_holdup(capacity=1)
-    seated, waiting = UserFactory(), UserFactory()
-    for user in (seated, waiting):
-        reg.register(user, challenge, holdup, accept_norms=True)
+    challenge, holdup, _seated, waiting = _one_seat_one_waiting()
     member = as_user(app, waiting)
     assert "You get a seat as soon as someone cancels" in member.get(f"/challenges/{challenge.slug}").get_data(
         as_text=True)
