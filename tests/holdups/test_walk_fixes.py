@@ -114,3 +114,13 @@ def test_a_member_still_waiting_when_the_session_starts_is_not_promised_a_seat(a
     page = member.get(f"/challenges/{challenge.slug}").get_data(as_text=True)
     assert "You get a seat as soon as someone cancels" not in page
     assert "The session started before a seat came free" in page
+
+
+def test_steps_the_session_never_reached_are_not_shown_as_done(app, session):
+    challenge, _holdup, participant, facilitator = _started(app)
+    _to_step(facilitator, challenge, 2)
+    facilitator.post(f"/challenges/{challenge.slug}/live/console", data={"action": "end", "from_step": "2"})
+    board = as_user(app, participant).get(f"/challenges/{challenge.slug}/live").get_data(as_text=True)
+    agenda = board[board.index('<ol class="agenda-mini">'):]
+    assert re.search(r'class=" agenda-done"\s*>Pitch <span class="muted">15′</span>', agenda)
+    assert re.search(r'<li class=""\s*>Wrap-up <span class="muted">15′ · not run</span>', agenda)
