@@ -124,3 +124,10 @@ def test_steps_the_session_never_reached_are_not_shown_as_done(app, session):
     agenda = board[board.index('<ol class="agenda-mini">'):]
     assert re.search(r'class=" agenda-done"\s*>Pitch <span class="muted">15′</span>', agenda)
     assert re.search(r'<li class=""\s*>Wrap-up <span class="muted">15′ · not run</span>', agenda)
+
+
+def test_the_details_page_says_they_are_locked_once_the_session_started(app, session):
+    challenge, _holdup, _participant, facilitator = _started(app)
+    page = facilitator.get(f"/challenges/{challenge.slug}/holdup").get_data(as_text=True)
+    assert "The session has started: its details can no longer change." in page
+    assert 'name="capacity"' not in page and ">Save</button>" not in page
