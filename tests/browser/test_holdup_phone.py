@@ -24,10 +24,11 @@ def phone_holdup(live_server):
         challenge, holdup = make_holdup(owner=owner, moderation_policy="post")
         live.agenda(challenge.id)[0].title = LONG_WORD
         registration.register(member, challenge, holdup, accept_norms=True)
+        upcoming, _ = make_holdup(owner=owner, moderation_policy="post")
         db.session.commit()
-        slug = challenge.slug
+        slugs = challenge.slug, upcoming.slug
         db.session.remove()
-    return slug
+    return slugs
 
 
 def _width(page):
@@ -35,7 +36,7 @@ def _width(page):
 
 
 def test_the_board_and_report_fit_a_phone_and_a_paused_overrun_says_so(browser, live_server, phone_holdup):
-    live_url, report_url = f"/challenges/{phone_holdup}/live", f"/challenges/{phone_holdup}/report"
+    live_url, report_url = f"/challenges/{phone_holdup[0]}/live", f"/challenges/{phone_holdup[0]}/report"
     facil_ctx = browser.new_context(base_url=live_server[0], viewport={"width": 1280, "height": 900})
     phone_ctx = browser.new_context(base_url=live_server[0], viewport=PHONE)
     nojs_ctx = browser.new_context(base_url=live_server[0], viewport=PHONE, java_script_enabled=False)
@@ -69,3 +70,18 @@ def test_the_board_and_report_fit_a_phone_and_a_paused_overrun_says_so(browser, 
     finally:
         for context in (facil_ctx, phone_ctx, nojs_ctx):
             context.close()
+
+
+def test_the_owner_sets_up_a_holdup_on_a_phone(browser, live_server, phone_holdup):
+    context = browser.new_context(base_url=live_server[0], viewport=PHONE)
+    try:
+        page = context.new_page()
+        log_in(page, "phonefac", PASSWORD)
+        page.goto(f"/challenges/{phone_holdup[1]}/holdup")
+        day, at = page.get_by_label("Date"), page.get_by_label("Start time")
+        # The start time is a full-width box like the date beside it, not the browser's bare control.
+        assert at.bounding_box()["width"] == day.bounding_box()["width"]
+        assert at.bounding_box()["height"] == day.bounding_box()["height"]
+        assert _width(page) <= 390
+    finally:
+        context.close()
