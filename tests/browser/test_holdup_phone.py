@@ -22,7 +22,7 @@ def phone_holdup(live_server):
         owner = accounts.register_user("phonefac", "phonefac@example.org", PASSWORD)
         member = accounts.register_user("phonepia", "phonepia@example.org", PASSWORD)
         challenge, holdup = make_holdup(owner=owner, moderation_policy="post")
-        live.agenda(challenge.id)[0].title = LONG_WORD
+        live.agenda(challenge.id)[1].title = LONG_WORD  # the second step
         registration.register(member, challenge, holdup, accept_norms=True)
         upcoming, _ = make_holdup(owner=owner, moderation_policy="post")
         db.session.commit()
@@ -47,10 +47,14 @@ def test_the_board_and_report_fit_a_phone_and_a_paused_overrun_says_so(browser, 
         log_in(nojs, "phonepia", PASSWORD)
         facil.goto(live_url)
         facil.get_by_role("button", name="Start the session").click()
+        expect(facil.locator("#step-heading")).to_have_text("Pitch")
+        facil.get_by_role("button", name="Next step →").click()
         expect(facil.locator("#step-heading")).to_have_text(LONG_WORD)
-        facil.get_by_label("Minutes").fill("-30")  # the 15-minute first step is now over its time
-        facil.get_by_role("button", name="Add (or remove, with −) minutes").click()
+        # Enter in the minutes field adds the minutes; it does not press "Previous step", the console's first button.
+        facil.get_by_label("Minutes").fill("-30")  # the 10-minute step is now over its time
+        facil.get_by_label("Minutes").press("Enter")
         expect(facil.locator(".timer-label")).to_have_text("over time")
+        expect(facil.locator("#step-heading")).to_have_text(LONG_WORD)
         facil.get_by_role("button", name="Pause").click()
         expect(facil.get_by_role("button", name="Resume")).to_be_visible()
 
@@ -61,7 +65,8 @@ def test_the_board_and_report_fit_a_phone_and_a_paused_overrun_says_so(browser, 
         expect(nojs.locator(".timer-label")).to_have_text("over time (paused)")
         assert _width(nojs) <= 390
 
-        facil.get_by_role("button", name="End the session").click()
+        facil.get_by_text("End the session…").click()
+        facil.get_by_role("button", name="End the session now").click()
         expect(facil).to_have_url(f"{live_server[0]}{report_url}")
         for page in (phone, nojs):
             page.goto(report_url)
