@@ -131,3 +131,10 @@ def test_the_details_page_says_they_are_locked_once_the_session_started(app, ses
     page = facilitator.get(f"/challenges/{challenge.slug}/holdup").get_data(as_text=True)
     assert "The session has started: its details can no longer change." in page
     assert 'name="capacity"' not in page and ">Save</button>" not in page
+
+
+def test_each_save_button_of_the_agenda_says_which_step_it_saves(app, session):
+    challenge, _ = make_holdup()
+    page = as_user(app, challenge.owner).get(f"/challenges/{challenge.slug}/agenda").get_data(as_text=True)
+    for position in range(1, 8):
+        assert f'Save<span class="visually-hidden"> step {position}</span></button>' in page
