@@ -138,3 +138,11 @@ def test_each_save_button_of_the_agenda_says_which_step_it_saves(app, session):
     page = as_user(app, challenge.owner).get(f"/challenges/{challenge.slug}/agenda").get_data(as_text=True)
     for position in range(1, 8):
         assert f'Save<span class="visually-hidden"> step {position}</span></button>' in page
+
+
+def test_only_members_are_offered_a_time_zone_setting(app, session):
+    challenge, _ = make_holdup()
+    visitor = app.test_client().get(f"/challenges/{challenge.slug}").get_data(as_text=True)
+    assert "(UTC)</time>" in visitor and "Change time zone" not in visitor  # it leads to a page for members only
+    member = as_user(app, UserFactory()).get(f"/challenges/{challenge.slug}").get_data(as_text=True)
+    assert 'href="/settings/time-zone">Change time zone</a>' in member
