@@ -46,11 +46,17 @@ def test_cancelling_says_a_seat_went_to_someone_only_when_someone_was_waiting(ap
     assert "your seat is free for someone else" in page and "next person waiting" not in page
 
 
-def test_the_calendar_event_says_hold_up_once(app, session):
-    challenge, _ = make_holdup(title="Hold-up: how might the bakery give away its bread?")
+def test_the_calendar_event_and_the_markdown_report_say_hold_up_once(app, session):
+    challenge, holdup = make_holdup(title="Hold-up: how might the bakery give away its bread?")
     data = app.test_client().get(f"/challenges/{challenge.slug}/holdup.ics").data
     summary = str(Calendar.from_ical(data).walk("VEVENT")[0]["SUMMARY"])
     assert summary == "Hold-up: how might the bakery give away its bread?"
+
+    clock.freeze(clock.aware(holdup.starts_at))
+    as_user(app, challenge.owner).post(f"/challenges/{challenge.slug}/live/console", data={"action": "start", "from_step": "0"})
+    as_user(app, challenge.owner).post(f"/challenges/{challenge.slug}/live/console", data={"action": "end", "from_step": "1"})
+    markdown = app.test_client().get(f"/challenges/{challenge.slug}/report.md").get_data(as_text=True)
+    assert markdown.startswith("# Report: Hold-up: how might the bakery give away its bread?\n")
 
     other, _ = make_holdup(title="How might the bakery give away its bread?")
     data = app.test_client().get(f"/challenges/{other.slug}/holdup.ics").data
@@ -68,6 +74,7 @@ def test_the_report_shows_notes_as_the_board_does_and_the_markdown_keeps_its_sha
     assert "<strong>bread fridge</strong>" in report and "**bread fridge**" not in report
 
     markdown = member.get(f"/challenges/{challenge.slug}/report.md").get_data(as_text=True)
+    assert markdown.startswith(f"# Hold-up report: {challenge.title}\n")
     assert "- A **bread fridge** in every building\n  and a rota to fill it — " in markdown
     row = next(line for line in markdown.splitlines() if line.startswith("| Pitch"))
     assert row.startswith("| Pitch \\| with questions | ") and len(re.findall(r"(?<!\\)\|", row)) == 4

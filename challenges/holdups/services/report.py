@@ -54,7 +54,8 @@ def _cell(text):
 def report_markdown(report, local):
     """The report as Markdown; `local` formats a UTC moment in the reader's zone."""
     challenge, holdup, board = report.challenge, report.holdup, report.board
-    lines = [f"# Hold-up report: {challenge.title}", "",
+    heading = "Report" if challenge.title.lower().startswith("hold-up") else "Hold-up report"
+    lines = [f"# {heading}: {challenge.title}", "",
              f"{local(holdup.starts_at)} · facilitated by {holdup.facilitator.name}", "",
              "## The problem", "", challenge.problem.strip(), ""]
     lines += ["## Ideas by cluster", ""]
