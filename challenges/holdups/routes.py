@@ -289,14 +289,18 @@ def cancel(slug):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        was, _promoted = registration.cancel(current_user, challenge, holdup)
+        was, promoted = registration.cancel(current_user, challenge, holdup)
     except HoldupError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("You left the waitlist." if was == "waiting" else "Your registration is cancelled; "
-              "your seat went to the next person waiting.", "success")
+        if was == "waiting":
+            flash("You left the waitlist.", "success")
+        elif promoted:
+            flash("Your registration is cancelled; your seat went to the next person waiting.", "success")
+        else:
+            flash("Your registration is cancelled; your seat is free for someone else.", "success")
     return _back(challenge)
 
 

@@ -110,7 +110,8 @@ def test_live_board_follows_the_facilitator_and_other_participants(browser, live
         expect(pia.get_by_label("Your note")).to_have_value("")
         expect(facil.locator(".notes")).to_contain_text("A shared fridge in the hall", timeout=WITHIN)
 
-        facil.get_by_role("button", name="End the session").click()
+        facil.get_by_text("End the session…").click()
+        facil.get_by_role("button", name="End the session now").click()
         expect(facil.get_by_role("heading", name="Ideas by cluster")).to_be_visible()
         expect(pia.locator("#step-heading")).to_have_text("The session has ended", timeout=WITHIN)
         assert pia.evaluate("window.stillHere") is True

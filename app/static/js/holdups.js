@@ -80,7 +80,9 @@
       var value = timer.querySelector(".timer-value");
       var label = timer.querySelector(".timer-label");
       if (value) { value.textContent = format(left); }
-      if (label) { label.textContent = timer.dataset.paused !== undefined ? "left (paused)" : (left < 0 ? "over time" : "left"); }
+      if (label) {
+        label.textContent = (left < 0 ? "over time" : "left") + (timer.dataset.paused !== undefined ? " (paused)" : "");
+      }
       timer.classList.toggle("timer-over", left < 0);
     }
   }

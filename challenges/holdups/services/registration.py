@@ -184,7 +184,9 @@ def ics(challenge, holdup, url, with_place):
     event.add("dtstamp", clock.now())
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=holdup.duration_minutes))
-    event.add("summary", f"Hold-up: {challenge.title}")
+    # Titles of hold-ups often start with "Hold-up:" already; say it once.
+    title = challenge.title if challenge.title.lower().startswith("hold-up") else f"Hold-up: {challenge.title}"
+    event.add("summary", title)
     event.add("description", f"{challenge.summary}\n\n{url}")
     event.add("url", url)
     if with_place:

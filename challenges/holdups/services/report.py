@@ -41,28 +41,39 @@ def _minutes(seconds):
     return f"{seconds // 60} min {seconds % 60:02d} s"
 
 
+def _item(text):
+    """A list item's text: its further lines indented so they stay inside the item."""
+    return "\n  ".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _cell(text):
+    """A table cell's text: one line, its pipes escaped so the table keeps its columns."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def report_markdown(report, local):
     """The report as Markdown; `local` formats a UTC moment in the reader's zone."""
     challenge, holdup, board = report.challenge, report.holdup, report.board
-    lines = [f"# Hold-up report: {challenge.title}", "",
+    heading = "Report" if challenge.title.lower().startswith("hold-up") else "Hold-up report"
+    lines = [f"# {heading}: {challenge.title}", "",
              f"{local(holdup.starts_at)} · facilitated by {holdup.facilitator.name}", "",
              "## The problem", "", challenge.problem.strip(), ""]
     lines += ["## Ideas by cluster", ""]
     for cluster, notes in board.clusters:
         lines += [f"### {cluster.name} ({cluster.dots} dots)", ""]
-        lines += [f"- {note.body} — {note.author.name} ({note.dots} dots)" for note in notes] or ["- (no notes)"]
+        lines += [f"- {_item(note.body)} — {note.author.name} ({note.dots} dots)" for note in notes] or ["- (no notes)"]
         lines.append("")
     if board.loose:
         lines += ["### Not clustered", ""]
-        lines += [f"- {note.body} — {note.author.name} ({note.dots} dots)" for note in board.loose]
+        lines += [f"- {_item(note.body)} — {note.author.name} ({note.dots} dots)" for note in board.loose]
         lines.append("")
     lines += ["## Action plan", ""]
-    lines += [f"- {action.what} — {action.who.name}, by {action.due_on.isoformat()}" for action in board.actions] \
+    lines += [f"- {_item(action.what)} — {action.who.name}, by {action.due_on.isoformat()}" for action in board.actions] \
         or ["- (no actions)"]
     lines += ["", "## Participants", ""]
     lines += [", ".join(user.name for user in report.participants) or "(nobody chose to be named)"]
     lines += ["", "## How long each step took", "", "| step | planned | real |", "| --- | --- | --- |"]
-    lines += [f"| {step.title} | {step.minutes} min | {_minutes(step.seconds_spent) if step.started_at else '—'} |"
+    lines += [f"| {_cell(step.title)} | {step.minutes} min | {_minutes(step.seconds_spent) if step.started_at else '—'} |"
               for step in board.steps]
     if holdup.follow_up:
         lines += ["", "## What we did with your ideas", "", holdup.follow_up.strip()]
