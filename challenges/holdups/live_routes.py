@@ -187,8 +187,10 @@ def console(slug):
     form = ConsoleForm()
     action = request.form.get("action")
     if action not in CONSOLE_ACTIONS or not form.validate_on_submit():
+        # A field's own message (the minutes) says what to fix; the general one only when the action itself is unknown.
+        field_errors = action in CONSOLE_ACTIONS and any(field.errors for field in form if field.name != "csrf_token")
         return _live_again(challenge, holdup, mine, console_form=form,
-                           console_error="Use the buttons of the console.")
+                           console_error=None if field_errors else "Use the buttons of the console.")
     try:
         if action == "start":
             done = live.start_session(current_user, challenge, holdup)

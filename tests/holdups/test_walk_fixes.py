@@ -153,3 +153,16 @@ def test_only_members_are_offered_a_time_zone_setting(app, session):
     assert "(UTC)</time>" in visitor and "Change time zone" not in visitor  # it leads to a page for members only
     member = as_user(app, UserFactory()).get(f"/challenges/{challenge.slug}").get_data(as_text=True)
     assert 'href="/settings/time-zone">Change time zone</a>' in member
+
+
+def test_bad_minutes_on_the_console_get_the_fields_message_only(app, session):
+    challenge, _holdup, _participant, facilitator = _started(app)
+    console = f"/challenges/{challenge.slug}/live/console"
+    refused = facilitator.post(console, data={"action": "minutes", "from_step": "1", "minutes": "500"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Add or remove at most 30 minutes." in page
+    assert "Use the buttons of the console." not in page
+    unknown = facilitator.post(console, data={"action": "rewind", "from_step": "1"})
+    assert unknown.status_code == 422
+    assert "Use the buttons of the console." in unknown.get_data(as_text=True)
