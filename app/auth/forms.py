@@ -31,6 +31,21 @@ class RegisterForm(KindlingForm):
         description="At least 10 characters, and not a common password.",
     )
 
+    # The account rules run here as well as in services.register_user (which scripts call), so a form with
+    # several problems names each beside its field at once rather than one per try.
+    def validate_username(self, field):
+        from app.auth.services import username_problem
+
+        if not field.errors and (problem := username_problem(field.data or "")):
+            raise ValidationError(problem)
+
+    def validate_password(self, field):
+        from app.auth.passwords import password_problem
+
+        if not field.errors and (problem := password_problem(field.data or "", username=self.username.data or "",
+                                       email=self.email.data or "")):
+            raise ValidationError(problem)
+
 
 class LoginForm(KindlingForm):
     login = StringField(

@@ -57,6 +57,14 @@ def test_bad_input_is_explained_beside_the_field(client, session, field, value, 
     assert session.scalar(select(User).where(User.email == GOOD["email"])) is None
 
 
+def test_every_bad_field_is_named_at_once(client, session):
+    response = register(client, username="bad name!", email="not-an-email", password="short1")
+    assert response.status_code == 422
+    assert "Use only letters" in error_beside(response, "username")
+    assert "valid e-mail" in error_beside(response, "email")
+    assert "at least 10" in error_beside(response, "password")
+
+
 def test_taken_username_is_case_insensitive(client, session):
     UserFactory(username="Newbie")
     response = register(client, username="NEWBIE")
