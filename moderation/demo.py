@@ -43,7 +43,6 @@ def seed_demo(members):
     policy, challenge.moderation_policy = challenge.moderation_policy, "pre_new"
     pending = [challenge_ideas.submit_idea(members[username], challenge, title=title, description=description,
                                            accept_norms=True) for username, title, description in PENDING]
-    challenge.moderation_policy = policy
 
     # Moe approved one of Sam's after it waited two hours, and rejected one of
     # Léa's with a note she can appeal.
@@ -53,6 +52,12 @@ def seed_demo(members):
     decisions.decide(moe, items.load_item("idea", pending[2].id), "approve")
     decisions.decide(moe, items.load_item("idea", pending[3].id), "reject", reason="duplicate",
                      note="Very close to “Share leftover bread”; add your app idea there as a comment?")
+    # Sam then edited his approved idea: still a new member, so the edit waits in the queue
+    # ("Edit awaiting approval") while everyone else sees the approved text.
+    compost = db.session.get(Idea, pending[2].id)
+    challenge_ideas.edit_idea(sam, compost, title=compost.title, description=compost.description
+                              + " Any stallholder who fills a bin gets a free bag of compost in spring.")
+    challenge.moderation_policy = policy
 
     public = list(db.session.scalars(
         select(Idea).where(Idea.challenge_id == challenge.id, Idea.status == "published").order_by(Idea.id)))
