@@ -276,7 +276,8 @@ class PendingEdit(db.Model):
     """
 
     __tablename__ = "pending_edits"
-    __table_args__ = (UniqueConstraint("item_kind", "item_id"),)
+    # AUTOINCREMENT on SQLite: a decided edit's id is never handed to the next one (see decide_edit).
+    __table_args__ = (UniqueConstraint("item_kind", "item_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_kind: Mapped[str] = mapped_column(String(10))  # "idea" or "comment"

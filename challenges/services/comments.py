@@ -80,7 +80,7 @@ def edit_comment(editor, comment, body):
     held, flags = screen_contribution(editor, challenge, "comment", body, edit=True)
     before = {"body": comment.body}
     pending = None
-    if edit_is_held(editor, challenge, comment.status == "published", held):
+    if edit_is_held(editor, challenge, comment.status == "published", held, "comment", comment.id):
         pending = hold_edit(editor, "comment", comment.id, idea.challenge_id, body=body)
     else:
         _replace_comment_body(comment, body)

@@ -16,12 +16,14 @@ from challenges.models import PendingEdit
 from challenges.services.screening import needs_premoderation
 
 
-def edit_is_held(editor, challenge, approved, held):
-    """An edit of an approved item waits when its author is pre-moderated here, or screening holds it.
+def edit_is_held(editor, challenge, approved, held, kind, item_id):
+    """An edit of an approved item waits when its author is pre-moderated here, screening holds it, or an
+    earlier edit of it is still waiting (the new one replaces it: a live edit would leave the older
+    waiting text to be approved over it).
 
     An item that is itself still waiting (never approved) is simply edited:
     nobody but its author and moderators sees it yet."""
-    return approved and (held or needs_premoderation(editor, challenge))
+    return approved and (held or needs_premoderation(editor, challenge) or pending_edit_of(kind, item_id) is not None)
 
 
 def hold_edit(editor, kind, item_id, challenge_id, **fields):
@@ -31,11 +33,14 @@ def hold_edit(editor, kind, item_id, challenge_id, **fields):
                                 author_id=editor.id, version=1, created_at=now, updated_at=now, **fields)
     if not inserted:
         # The version tells a moderator's form that the text changed since they read it.
-        db.session.execute(
+        replaced = db.session.execute(
             update(PendingEdit).where(PendingEdit.item_kind == kind, PendingEdit.item_id == item_id)
             .values(version=PendingEdit.version + 1, updated_at=now, **fields)
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount
+        if not replaced:  # a moderator decided the waiting edit between the two statements: this one is new
+            insert_if_absent(PendingEdit, item_kind=kind, item_id=item_id, challenge_id=challenge_id,
+                             author_id=editor.id, version=1, created_at=now, updated_at=now, **fields)
     pending = pending_edit_of(kind, item_id)
     db.session.refresh(pending)
     return pending

@@ -100,7 +100,7 @@ def edit_idea(editor, idea, *, title, description, tags=()):
     before = {"title": idea.title, "description": idea.description}
     after = {"title": title, "description": description}
     pending = None
-    if edit_is_held(editor, challenge, idea.is_public, held):
+    if edit_is_held(editor, challenge, idea.is_public, held, "idea", idea.id):
         pending = hold_edit(editor, "idea", idea.id, idea.challenge_id, title=title, description=description,
                             tags=",".join(tags))
     else:

@@ -36,6 +36,9 @@ def upgrade():
                                 name=op.f('fk_pending_edits_challenge_id_challenges'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_edits')),
         sa.UniqueConstraint('item_kind', 'item_id', name=op.f('uq_pending_edits_item_kind_item_id')),
+        # Ids are never reused (SQLite would hand a decided edit's id to the next one), so a moderator's
+        # form naming an edit by id and version can never approve a newer edit it did not show.
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table('pending_edits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pending_edits_author_id'), ['author_id'], unique=False)

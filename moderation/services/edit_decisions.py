@@ -40,8 +40,10 @@ def decide_edit(actor, item, action, *, reason="", note="", edit_id=None, edit_v
             raise ModerationError("There is no edit waiting on this item.")
         raise AlreadyDecided(actor_then, when)
     permissions.require(permissions.can_decide_edit(actor, pending), error=ModerationError)
-    if (edit_id and edit_id != pending.id) or (edit_version and edit_version != pending.version):
+    if edit_id != pending.id or edit_version != pending.version:
         raise ModerationError("The author changed this edit since you opened it: read it again, then decide.")
+    if action == "approve_edit":
+        permissions.require(permissions.can_apply_edit(item.kind, item.obj), error=ModerationError)
     if action == "reject_edit":
         if reason not in REJECT_REASONS:
             raise ModerationError("Choose a reason for the rejection: the author is told why.", "reason")

@@ -321,3 +321,54 @@ def test_the_second_moderator_is_told_the_edit_was_already_decided(app, session,
     db.session.expire_all()
     assert db.session.get(Idea, idea.id).title == SPAM_TITLE
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reject_edit")) is None
+
+
+def test_while_an_edit_waits_a_further_edit_waits_too_even_once_the_author_would_be_trusted(app, session, premoderated):
+    """Approving the older waiting text must never overwrite a newer live edit: so there is no newer live edit."""
+    challenge, author, idea = premoderated
+    edit_into_spam(app, author, idea)
+    challenge.moderation_policy = "post"  # the owner relaxes the policy while the edit waits
+    settle()
+    client_for(app, author).post(f"/ideas/{idea.id}/edit", data={
+        "title": "Solar lamps and benches on every corner", "description": APPROVED_TEXT, "tags": ""})
+    jobs.dispatch()
+    waiting = db.session.scalars(select(PendingEdit)).all()
+    assert [w.title for w in waiting] == ["Solar lamps and benches on every corner"]
+    db.session.refresh(idea)
+    assert idea.title == APPROVED_TITLE
+    desk = client_for(app, UserFactory(is_moderator=True))
+    assert decide(desk, "idea", idea.id, "approve_edit").status_code == 303
+    db.session.refresh(idea)
+    assert idea.title == "Solar lamps and benches on every corner"
+
+
+def test_an_edit_cannot_go_live_once_the_idea_has_moved_on(app, session, premoderated):
+    challenge, author, idea = premoderated
+    edit_into_spam(app, author, idea)
+    idea.status = "selected"
+    settle()
+    desk = client_for(app, UserFactory(is_moderator=True))
+    refused = decide(desk, "idea", idea.id, "approve_edit")
+    assert "moved on since the edit was written" in page(desk, refused.location)
+    db.session.refresh(idea)
+    assert idea.title == APPROVED_TITLE
+
+
+def test_a_form_for_a_decided_edit_never_approves_the_next_one(app, session, premoderated):
+    challenge, author, idea = premoderated
+    edit_into_spam(app, author, idea)
+    first, second = client_for(app, UserFactory(is_moderator=True)), client_for(app, UserFactory(is_moderator=True))
+    stale_form = page(second, f"/moderation/items/idea/{idea.id}")
+    stale = dict(re.findall(r'name="(case_id|edit_id|edit_version)" value="(\d+)"', stale_form))
+    assert decide(first, "idea", idea.id, "reject_edit", reason="spam").status_code == 303
+    client_for(app, author).post(f"/ideas/{idea.id}/edit", data={
+        "title": "Replica watches again, at a megasale", "description": SPAM_TEXT, "tags": ""})
+    jobs.dispatch()
+    response = second.post(f"/moderation/items/idea/{idea.id}/approve_edit", data=stale)
+    assert "changed this edit since you opened it" in page(second, response.location)
+    db.session.refresh(idea)
+    assert idea.title == APPROVED_TITLE
+    without_ids = second.post(f"/moderation/items/idea/{idea.id}/approve_edit", data={})
+    assert "changed this edit since you opened it" in page(second, without_ids.location)
+    db.session.refresh(idea)
+    assert idea.title == APPROVED_TITLE
