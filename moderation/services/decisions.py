@@ -9,6 +9,7 @@ from app.limits import NOTE_MAX
 from app.tags import TagError, parse_tags, tags_named
 from challenges.models import IDEA_PUBLIC, Idea, IdeaFollow
 from challenges.services import comments as challenge_comments
+from challenges.services import edits as challenge_edits
 from challenges.services import ideas as challenge_ideas
 from moderation.models import REJECT_REASONS, Appeal, AuditEntry, ModerationCase
 from moderation.services.audit import log
@@ -238,6 +239,9 @@ def _dismiss(actor, item, *, case_id, seen_status, note, **_):
         raise ModerationError("There is nothing waiting on this item.")
     if item.status in ("pending", "hidden"):
         raise ModerationError("Approve or restore the item instead: it is not public.")
+    if challenge_edits.pending_edit_of(item.kind, item.id) is not None:
+        # Closing the case would leave the waiting edit in no queue at all.
+        raise ModerationError("An edit of this item is waiting: approve or reject the edit first.")
     return _decision(actor, item, "dismiss", case_id=case_id, seen_status=seen_status, note=note)
 
 

@@ -372,3 +372,16 @@ def test_a_form_for_a_decided_edit_never_approves_the_next_one(app, session, pre
     assert "changed this edit since you opened it" in page(second, without_ids.location)
     db.session.refresh(idea)
     assert idea.title == APPROVED_TITLE
+
+
+def test_flags_cannot_be_dismissed_past_a_waiting_edit(app, session, premoderated):
+    """Dismissing the flag case would close the only case: the waiting edit would sit in no queue."""
+    challenge, author, idea = premoderated
+    client_for(app, UserFactory()).post(f"/flag/idea/{idea.id}", data={"reason": "spam"})
+    jobs.dispatch()
+    edit_into_spam(app, author, idea)
+    desk = client_for(app, UserFactory(is_moderator=True))
+    refused = decide(desk, "idea", idea.id, "dismiss")
+    assert "approve or reject the edit first" in page(desk, refused.location)
+    assert open_case("idea", idea.id) is not None
+    assert db.session.scalar(select(PendingEdit)) is not None
