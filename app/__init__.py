@@ -34,7 +34,18 @@ def create_app(config=None):
     configure_operations(app)
     configure_community(app)  # issue 12
     configure_uploads(app)  # issue 15 item 15
+    freeze_startup_objects(app)
     return app
+
+
+def freeze_startup_objects(app):
+    """Move what start-up allocated (modules, models, routes) out of the garbage collector's reach: a
+    full collection otherwise walks all of it every few requests, ~100 ms of CPU on the big pages."""
+    if not app.testing:
+        import gc
+
+        gc.collect()
+        gc.freeze()
 
 
 def configure_settings(app, config):

@@ -96,6 +96,27 @@ def time_rollups(app):
     return figures
 
 
+def catch_up(app):
+    """An earlier run's database under newer code: add what the schema lacks (tables, and the rollup
+    state's snapshot column), then time one run of the periodic job (it fills any new rollup table)."""
+    from sqlalchemy import inspect, text
+
+    from community.services import rollups
+
+    with app.app_context():
+        db.create_all()
+        if "snapshot_at" not in {c["name"] for c in inspect(db.engine).get_columns("community_rollup_state")}:
+            kind = "TIMESTAMP WITH TIME ZONE" if db.engine.dialect.name == "postgresql" else "DATETIME"
+            db.session.execute(text(f"ALTER TABLE community_rollup_state ADD COLUMN snapshot_at {kind}"))
+            db.session.commit()
+        started = time.perf_counter()
+        days = rollups.run_incremental()
+        db.session.commit()
+        figures = {"job": (time.perf_counter() - started, days)}
+        db.engine.dispose()
+    return figures
+
+
 def session_headers(app):
     from app.auth.models import User
 
@@ -174,7 +195,8 @@ def measure(kind, ideas, supports, requests, words, reuse=False, name=None):
     if reuse:  # the database of an earlier run, already seeded and rolled up
         url = (f"sqlite:///{RESULTS / f'{name}.db'}" if kind == "sqlite" else
                make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
-        app, rollup_times = make_app(url), {}
+        app = make_app(url)
+        rollup_times = catch_up(app)
     else:
         url = fresh_database(kind, name)
         seconds, comments = seed_pages(url, ideas, words)

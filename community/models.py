@@ -93,6 +93,20 @@ class MemberMonth(db.Model):
     supports: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MemberWeek(db.Model):
+    """MemberDay summed per member and ISO week (Monday to Sunday): a period's members read whole weeks
+    where it has them, months where it has whole months, and days only at its edges."""
+
+    __tablename__ = "community_member_weeks"
+
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    ideas: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    supports: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MemberFirst(db.Model):
     """When a member first (and second) contributed in a scope: new vs returning, funnel."""
 
@@ -191,12 +205,14 @@ class DirtyItem(db.Model):
 
 
 class RollupState(db.Model):
-    """The last day the incremental job rolled up (one row)."""
+    """How far the job rolled up (one row): whole days through rolled_through, and the current day up to
+    snapshot_at. The dashboards read live only what was made at or after snapshot_at."""
 
     __tablename__ = "community_rollup_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rolled_through: Mapped[date | None] = mapped_column(Date)
+    snapshot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # Recognition

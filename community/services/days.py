@@ -15,6 +15,11 @@ def day_of(moment):
     return clock.aware(moment).astimezone(UTC).date()
 
 
+def week_of(day):
+    """The Monday of the day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
 def month_of(day):
     return day.replace(day=1)
 

@@ -1,6 +1,7 @@
 """The dashboards' figures for one scope (a challenge, or SITE) and one period.
 
-Days before today come from the rollups; today is read live. Each figure
+Everything made before the rollup job's last snapshot comes from the rollups (whole months, weeks
+and days, and the current day up to the snapshot); only what came after it is read live. Each figure
 has a definition the page shows (DEFINITIONS), so a person can check it.
 """
 import json
@@ -16,10 +17,10 @@ from sqlalchemy import Date, bindparam, func, select, text, union_all
 from app.auth.models import User
 from app.extensions import db
 from challenges.models import NormsAcceptance
-from community.models import SITE, DailyRollup, MemberDay, MemberFirst, MemberMonth, ScopeSummary
+from community.models import SITE, DailyRollup, MemberDay, MemberFirst, MemberMonth, MemberWeek, ScopeSummary
 from community.services import facts, holdups
-from community.services.days import core, day_start, month_of, next_month, today
-from community.services.rollups import contributions
+from community.services.days import core, day_of, day_start, month_of, next_month, today, week_of
+from community.services.rollups import contributions, snapshot_at
 
 ID_CHUNK = 10_000  # ids per IN list (SQLite takes up to 32,766 parameters)
 DEFINITIONS = {
@@ -54,50 +55,61 @@ DEFINITIONS = {
 # Per member
 
 
-def _rolled_parts(scope_id, start, end):
-    """Selects of (user_id, ideas, comments, supports) covering [start, end] from months and edge days."""
-    parts = []
-    first_full = start if start.day == 1 else next_month(start)
-    months = []
-    month = first_full
+def _blocks(start, end):
+    """[start, end] as (model, column, first, last) blocks: whole months, then whole weeks, then days."""
+    blocks, months, month = [], [], (start if start.day == 1 else next_month(start))
     while next_month(month) - timedelta(days=1) <= end:
         months.append(month)
         month = next_month(month)
-
-    def columns(model):
-        return model.user_id, model.ideas, model.comments, model.supports
-
     if months:
-        parts.append(select(*columns(MemberMonth)).where(
-            MemberMonth.scope_id == scope_id, MemberMonth.month >= months[0], MemberMonth.month <= months[-1]))
+        blocks.append((MemberMonth, MemberMonth.month, months[0], months[-1]))
         edges = [(start, months[0] - timedelta(days=1)), (next_month(months[-1]), end)]
     else:
         edges = [(start, end)]
     for low, high in edges:
-        if low <= high:
-            parts.append(select(*columns(MemberDay)).where(
-                MemberDay.scope_id == scope_id, MemberDay.day >= low, MemberDay.day <= high))
-    return parts
+        first_week = low if low.weekday() == 0 else week_of(low) + timedelta(days=7)
+        last_week = week_of(high + timedelta(days=1)) - timedelta(days=7)  # the last Monday of a whole week
+        if first_week <= last_week:
+            blocks.append((MemberWeek, MemberWeek.week, first_week, last_week))
+            days = [(low, first_week - timedelta(days=1)), (last_week + timedelta(days=7), high)]
+        else:
+            days = [(low, high)]
+        blocks.extend((MemberDay, MemberDay.day, a, b) for a, b in days if a <= b)
+    return blocks
 
 
-def live_today(scope_id):
-    """{user_id: [ideas, comments, supports]} made today in this scope, read once per request."""
-    now = today()
+def _rolled_parts(scope_id, start, end):
+    """Selects of (user_id, ideas, comments, supports) covering [start, end]: months, weeks, edge days."""
+    return [select(model.user_id, model.ideas, model.comments, model.supports).where(
+        model.scope_id == scope_id, column >= first, column <= last)
+        for model, column, first, last in _blocks(start, end) if first <= last]
+
+
+def live(scope_id, start, end):
+    """{user_id: [ideas, comments, supports]} made in [start, end) in this scope (what came after the
+    job's snapshot), read once per request."""
     cache = g.setdefault("community_live", {}) if has_request_context() else {}
-    key = (scope_id, now)
+    key = (scope_id, start, end)
     seconds = cache_seconds()
     if seconds:  # shared by the requests of this process for up to a minute
-        cache, key = _CACHE, ("live", str(db.engine.url), scope_id, now, int(time.time() // seconds))
+        cache, key = _CACHE, ("live", str(db.engine.url), scope_id, start, end, int(time.time() // seconds))
     if key not in cache:
-        live = contributions(day_start(now), day_start(now + timedelta(days=1)), None if scope_id == SITE else scope_id)
-        cache[key] = {user_id: counts for (live_scope, user_id), counts in live.items() if live_scope == scope_id}
+        rows = contributions(start, end, None if scope_id == SITE else scope_id) if start < end else {}
+        cache[key] = {user_id: counts for (live_scope, user_id), counts in rows.items() if live_scope == scope_id}
     return cache[key]
 
 
+def live_window(period):
+    """The part of the period after the job's snapshot, as [start, end) moments, or None."""
+    since = snapshot_at()
+    start, end = max(since, day_start(period.start)), day_start(period.end + timedelta(days=1))
+    return (start, end) if start < end else None
+
+
 def per_member(scope_id, period):
-    """{user_id: [ideas, comments, supports]} in the period, the SQL of the rolled-up members, today's members."""
-    now = today()
-    rolled_end = min(period.end, now - timedelta(days=1))
+    """{user_id: [ideas, comments, supports]} in the period, the SQL of the rolled-up members, the members
+    seen after the job's snapshot (read live)."""
+    rolled_end = min(period.end, day_of(snapshot_at()))
     totals = defaultdict(lambda: [0, 0, 0])
     members_sql = None
     if period.start <= rolled_end:
@@ -109,8 +121,9 @@ def per_member(scope_id, period):
                        func.sum(union.c.supports)).group_by(union.c.user_id)):
             totals[user_id] = [int(i), int(c), int(s)]
     live_ids = []
-    if period.start <= now <= period.end:
-        for user_id, counts in live_today(scope_id).items():
+    window = live_window(period)
+    if window:
+        for user_id, counts in live(scope_id, *window).items():
             totals[user_id] = [a + b for a, b in zip(totals[user_id], counts, strict=True)]
             live_ids.append(user_id)
     return dict(totals), members_sql, live_ids
@@ -193,8 +206,8 @@ def compute_figures(scope_id, period, light=False):
         MemberFirst.scope_id == SITE, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end)
     new_ids = set(core(firsts).scalars())
     known_live = set()
-    if period.start <= today() <= period.end:
-        # Members whose first contribution is today have no rolled-up first day yet.
+    if live_ids:
+        # Members whose first contribution came after the snapshot have no rolled-up first day yet.
         candidates = [user_id for user_id in live_ids if user_id not in new_ids]
         known_live = firsts_among(SITE, candidates, before=period.start)
         new_ids |= {user_id for user_id in candidates if user_id not in known_live}
@@ -252,15 +265,33 @@ def daily_series(scope_id, period):
     rows = {row.day: (row.ideas, row.comments, row.supports, row.active) for row in core(
         select(DailyRollup.day, DailyRollup.ideas, DailyRollup.comments, DailyRollup.supports, DailyRollup.active)
         .where(DailyRollup.scope_id == scope_id, DailyRollup.day >= period.start, DailyRollup.day <= period.end))}
-    now = today()
-    if period.start <= now <= period.end:
-        mine = list(live_today(scope_id).values())
-        rows[now] = (sum(c[0] for c in mine), sum(c[1] for c in mine), sum(c[2] for c in mine), len(mine))
+    window = live_window(period)
+    day = day_of(window[0]) if window else period.end + timedelta(days=1)
+    while day <= period.end:  # after the snapshot: usually part of today, more if the job stopped running
+        mine = live(scope_id, max(window[0], day_start(day)), day_start(day + timedelta(days=1)))
+        if mine:
+            ideas, comments, supports, active = rows.get(day, (0, 0, 0, 0))
+            # A member who also contributed before the snapshot that day is active once.
+            seen = members_on(scope_id, day, mine) if active else set()
+            rows[day] = (ideas + sum(c[0] for c in mine.values()), comments + sum(c[1] for c in mine.values()),
+                         supports + sum(c[2] for c in mine.values()), active + len(set(mine) - seen))
+        day += timedelta(days=1)
     series, day = [], period.start
     while day <= period.end:
         series.append((day, *rows.get(day, (0, 0, 0, 0))))
         day += timedelta(days=1)
     return series
+
+
+def members_on(scope_id, day, user_ids):
+    """Which of these members have a rolled-up contribution in the scope on that day."""
+    user_ids = sorted(int(user_id) for user_id in user_ids)
+    found = set()
+    for position in range(0, len(user_ids), ID_CHUNK):
+        found.update(core(select(MemberDay.user_id).where(
+            MemberDay.scope_id == scope_id, MemberDay.day == day,
+            MemberDay.user_id.in_(user_ids[position:position + ID_CHUNK]))).scalars())
+    return found
 
 
 def monthly(series):
@@ -277,9 +308,9 @@ def monthly(series):
 def _funnel(scope_id, period, live_ids):
     registered = db.session.scalar(select(func.coalesce(func.sum(DailyRollup.registered), 0)).where(
         DailyRollup.scope_id == scope_id, DailyRollup.day >= period.start, DailyRollup.day <= period.end))
-    now = today()
-    if period.start <= now <= period.end:
-        start, end = day_start(now), day_start(now + timedelta(days=1))
+    window = live_window(period)
+    if window:
+        start, end = window
         if scope_id == SITE:
             registered += db.session.scalar(select(func.count()).select_from(User).where(
                 User.created_at >= start, User.created_at < end))
@@ -294,7 +325,7 @@ def _funnel(scope_id, period, live_ids):
     first = db.session.scalar(select(func.count()).select_from(MemberFirst).where(
         MemberFirst.scope_id == scope_id, MemberFirst.first_day >= period.start, MemberFirst.first_day <= period.end))
     if live_ids:
-        # First contributions made today are not rolled up yet.
+        # First contributions made after the snapshot are not rolled up yet.
         first += len(set(live_ids) - firsts_among(scope_id, live_ids))
     return {"visitors": None, "registered": int(registered), "first": first, "second": second}
 
@@ -320,18 +351,18 @@ def _plan_progress(scope_id):
     counts = db.session.execute(select(
         func.coalesce(func.sum(DailyRollup.ideas), 0), func.coalesce(func.sum(DailyRollup.comments), 0),
         func.coalesce(func.sum(DailyRollup.supports), 0)).where(DailyRollup.scope_id == scope_id)).one()
-    live = live_today(scope_id)
-    known = firsts_among(scope_id, live)
+    recent = live(scope_id, snapshot_at(), day_start(today() + timedelta(days=1)))  # after the last job run
+    known = firsts_among(scope_id, recent)
     participants = db.session.scalar(select(func.count()).select_from(MemberFirst).where(
-        MemberFirst.scope_id == scope_id)) + len(set(live) - known)
+        MemberFirst.scope_id == scope_id)) + len(set(recent) - known)
     summary = db.session.get(ScopeSummary, scope_id)
     data = json.loads(summary.data) if summary else {}
     share, seconds = data.get("first_time_share"), data.get("response_median_s")
     return {
         "participants": participants,
-        "ideas": int(counts[0]) + sum(c[0] for c in live.values()),
-        "comments": int(counts[1]) + sum(c[1] for c in live.values()),
-        "supports": int(counts[2]) + sum(c[2] for c in live.values()),
+        "ideas": int(counts[0]) + sum(c[0] for c in recent.values()),
+        "comments": int(counts[1]) + sum(c[1] for c in recent.values()),
+        "supports": int(counts[2]) + sum(c[2] for c in recent.values()),
         "first_time_share": round(100 * share, 1) if share is not None else None,
         "response_hours": round(seconds / 3600, 1) if seconds is not None else None,
     }

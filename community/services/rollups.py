@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import Date, and_, delete, func, insert, literal, select, text, update
 
+from app import clock
 from app.auth.models import User
 from app.extensions import db
 from app.permissions import public_ideas_clause
@@ -24,11 +25,22 @@ from community.models import (
     MemberDay,
     MemberFirst,
     MemberMonth,
+    MemberWeek,
     RollupState,
     ScopeSummary,
     SpeedBucket,
 )
-from community.services.days import CHUNK, core, day_of, day_start, insert_ignore, month_of, next_month, today
+from community.services.days import (
+    CHUNK,
+    core,
+    day_of,
+    day_start,
+    insert_ignore,
+    month_of,
+    next_month,
+    today,
+    week_of,
+)
 from community.services.facts import recompute_fact_days, refresh_facts
 from community.services.summaries import recompute_summaries
 from voting.models import Support
@@ -78,20 +90,24 @@ def contributions(start, end, challenge_id=None):
 # Rolling up days
 
 
-def rollup_days(days):
-    """Recompute every scope's rows for these days, then the months and firsts they touch."""
+def rollup_days(days, until=None):
+    """Recompute every scope's rows for these days (up to `until`, the job's snapshot, for the current
+    day), then the weeks, months and firsts they touch."""
     days = sorted(set(days))
     if not days:
         return
     touched_users = set()
     for day in days:
-        touched_users |= _rollup_day(day)
+        touched_users |= _rollup_day(day, until)
+    recompute_weeks({week_of(day) for day in days})
     recompute_months({month_of(day) for day in days})
     recompute_firsts(touched_users)
 
 
-def _rollup_day(day):
+def _rollup_day(day, until=None):
     start, end = day_start(day), day_start(day + timedelta(days=1))
+    if until is not None:
+        end = min(end, until)
     totals = contributions(start, end)
     # Members who had rows that day and lost them need their first days redone too.
     before = set(core(select(MemberDay.user_id).where(MemberDay.day == day).distinct()).scalars())
@@ -125,13 +141,32 @@ def _rollup_day(day):
 
 def recompute_months(months):
     for month in sorted(months):
-        db.session.execute(delete(MemberMonth).where(MemberMonth.month == month))
-        db.session.execute(insert(MemberMonth).from_select(
-            ["scope_id", "month", "user_id", "ideas", "comments", "supports"],
-            select(MemberDay.scope_id, literal(month, Date), MemberDay.user_id, func.sum(MemberDay.ideas),
-                   func.sum(MemberDay.comments), func.sum(MemberDay.supports))
-            .where(MemberDay.day >= month, MemberDay.day < next_month(month))
-            .group_by(MemberDay.scope_id, MemberDay.user_id)))
+        _sum_member_days(MemberMonth, "month", month, next_month(month))
+
+
+def recompute_weeks(weeks=None):
+    """MemberWeek rows for these Mondays (None: every week with member days)."""
+    if weeks is None:
+        db.session.execute(delete(MemberWeek))
+        first, last = db.session.execute(select(func.min(MemberDay.day), func.max(MemberDay.day))).one()
+        weeks = set()
+        while first is not None and first <= last:
+            weeks.add(week_of(first))
+            first += timedelta(days=7)
+        weeks |= {week_of(last)} if last is not None else set()
+    for week in sorted(weeks):
+        _sum_member_days(MemberWeek, "week", week, week + timedelta(days=7))
+
+
+def _sum_member_days(model, column, start, end):
+    """Redo one month's or week's rows of `model` from the member days in [start, end)."""
+    db.session.execute(delete(model).where(getattr(model, column) == start))
+    db.session.execute(insert(model).from_select(
+        ["scope_id", column, "user_id", "ideas", "comments", "supports"],
+        select(MemberDay.scope_id, literal(start, Date), MemberDay.user_id, func.sum(MemberDay.ideas),
+               func.sum(MemberDay.comments), func.sum(MemberDay.supports))
+        .where(MemberDay.day >= start, MemberDay.day < end)
+        .group_by(MemberDay.scope_id, MemberDay.user_id)))
 
 
 def recompute_firsts(user_ids=None):
@@ -209,8 +244,10 @@ def _state():
 
 
 def run_incremental():
-    """The periodic job: every day not rolled up yet before today, the recent days again, the dirty ones."""
+    """The periodic job: every day not rolled up yet before today, the recent days again, the dirty ones,
+    and today up to now (the snapshot: the dashboards then read live only what came after it)."""
     state = _state()
+    snapshot = clock.now()
     yesterday = today() - timedelta(days=1)
     start = (state.rolled_through + timedelta(days=1)) if state.rolled_through else _first_day()
     days = set()
@@ -219,7 +256,11 @@ def run_incremental():
     days.update(yesterday - timedelta(days=n) for n in range(RECENT_DAYS))
     dirty_days, idea_ids = _dirty_days_and_ideas()
     days |= {day for day in dirty_days if day <= yesterday}
-    rollup_days(days)
+    days.add(today())
+    weeks_missing = db.session.scalar(select(MemberWeek.week).limit(1)) is None  # first run since weeks came in
+    rollup_days(days, until=snapshot)
+    if weeks_missing:
+        recompute_weeks(None)
     since = day_start(yesterday - timedelta(days=RECENT_DAYS - 1))
     idea_ids.update(db.session.scalars(select(Idea.id).where(
         (Idea.created_at >= since) | (Idea.last_activity_at >= since) | (Idea.status_changed_at >= since))))
@@ -227,14 +268,14 @@ def run_incremental():
     if db.session.scalar(select(FactDay.day).limit(1)) is None:  # first run since the daily sums came in
         recompute_fact_days(None)
     recompute_summaries()
-    state.rolled_through = yesterday
+    state.rolled_through, state.snapshot_at = yesterday, snapshot
     db.session.flush()
-    if len(days) > CATCH_UP_DAYS:  # a first run or a long pause: the tables changed wholesale
+    if len(days) > CATCH_UP_DAYS or weeks_missing:  # a first run or a long pause: the tables changed wholesale
         analyze()
     return len(days)
 
 
-ROLLUP_TABLES = (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket, ScopeSummary)
+ROLLUP_TABLES = (MemberDay, MemberWeek, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket, ScopeSummary)
 
 
 def analyze():
@@ -248,18 +289,21 @@ def rebuild():
     """Everything from scratch: what `flask insights rebuild` runs."""
     for model in (*ROLLUP_TABLES, DirtyItem):
         db.session.execute(delete(model))
+    snapshot = clock.now()
     yesterday = today() - timedelta(days=1)
     first = _first_day()
     days = []
     if first is not None and first <= yesterday:
         days = [first + timedelta(days=n) for n in range((yesterday - first).days + 1)]
-    for day in days:
-        _rollup_day(day)
-    recompute_months({month_of(day) for day in days})
+    for day in [*days, today()]:
+        _rollup_day(day, until=snapshot)
+    recompute_weeks(None)
+    recompute_months({month_of(day) for day in [*days, today()]})
     recompute_firsts(None)
     refresh_facts(db.session.scalars(select(Idea.id).where(Idea.is_public.is_(True))).all())
     recompute_summaries()
-    _state().rolled_through = yesterday
+    state = _state()
+    state.rolled_through, state.snapshot_at = yesterday, snapshot
     db.session.flush()
     analyze()
     return len(days)
@@ -268,3 +312,10 @@ def rebuild():
 def rolled_through():
     state = db.session.get(RollupState, 1)
     return state.rolled_through if state else None
+
+
+def snapshot_at():
+    """The moment the rollups reach: contributions made at or after it are read live. Before the first
+    run with a snapshot, the start of today (the days before are as the job left them)."""
+    state = db.session.get(RollupState, 1)
+    return clock.aware(state.snapshot_at) if state and state.snapshot_at else day_start(today())

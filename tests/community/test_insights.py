@@ -14,12 +14,13 @@ from community.models import (
     MemberDay,
     MemberFirst,
     MemberMonth,
+    MemberWeek,
     ScopeSummary,
     SpeedBucket,
 )
 from community.services import facts, insights, periods, rollups
 from tests.community.factories import NOW, SupportFactory, at, story
-from tests.factories import ChallengeFactory, IdeaFactory
+from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 
 
 @pytest.fixture
@@ -60,7 +61,8 @@ def test_period_figures_match_the_hand_count(told):
     assert quality["milestone_share"] == pytest.approx(0.5)
     assert quality["supports_per_idea"] == pytest.approx(1.0)
     assert quality["builds_on"] == 1
-    assert result["funnel"] == {"visitors": None, "registered": 1, "first": 3, "second": 1}
+    # Second: dee (13th, 14th) and ben (11th, then today's idea at 9:00, rolled up by the job's snapshot at noon).
+    assert result["funnel"] == {"visitors": None, "registered": 1, "first": 3, "second": 2}
     assert result["cohorts"] == [{"month": "2026-02", "size": 1, "retained": [1]},
                                  {"month": "2026-03", "size": 3, "retained": []}]
     series = {row[0]: row[1:] for row in result["series"]}
@@ -134,7 +136,7 @@ def test_medians_across_buckets_of_equal_values(session, values, expected):
 
 def _tables():
     rows = {}
-    for model in (MemberDay, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket):
+    for model in (MemberDay, MemberWeek, MemberMonth, MemberFirst, DailyRollup, IdeaFact, FactDay, SpeedBucket):
         columns = list(model.__table__.columns)
         rows[model.__tablename__] = sorted(tuple(row) for row in db.session.execute(select(*columns)))
     rows["summaries"] = sorted((s.scope_id, s.data) for s in db.session.scalars(select(ScopeSummary)))
@@ -203,3 +205,63 @@ def test_cached_figures_are_dropped_when_the_job_runs_again(app, told):
         assert (before["active"], after["active"]) == (4, 0)
     finally:
         del app.config["INSIGHTS_CACHE_SECONDS"]
+
+
+def test_periods_read_whole_weeks_months_and_days_each_day_once():
+    for start, end in [(date(2026, 2, 1), date(2026, 3, 14)), (date(2026, 3, 2), date(2026, 3, 15)),
+                       (date(2026, 1, 7), date(2026, 4, 20)), (date(2026, 3, 4), date(2026, 3, 6))]:
+        covered = []
+        for model, _column, first, last in insights._blocks(start, end):
+            if model is MemberMonth:
+                covered += [d for d in _days(first, rollups.next_month(last) - timedelta(days=1))]
+            elif model is MemberWeek:
+                assert first.weekday() == 0
+                covered += _days(first, last + timedelta(days=6))
+            else:
+                covered += _days(first, last)
+        assert sorted(covered) == _days(start, end)  # every day once, none outside
+
+
+def _days(first, last):
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_weeks_sum_to_what_the_content_tables_say(told):
+    """A period of whole weeks and edge days (2–15 March) against a direct count of the contributions."""
+    period = periods.make_period("custom", date(2026, 3, 2), date(2026, 3, 15))
+    direct = rollups.contributions(rollups.day_start(period.start), rollups.day_start(period.end + timedelta(days=1)))
+    challenge_id = told["challenge"].id
+    expected = {user_id: counts for (scope_id, user_id), counts in direct.items() if scope_id == challenge_id}
+    assert insights.per_member(challenge_id, period)[0] == expected
+    assert {row.week for row in db.session.scalars(select(MemberWeek))} == {date(2026, 3, 9), date(2026, 2, 16)}
+
+
+def test_after_the_snapshot_only_new_contributions_are_read_live(told):
+    """The job rolls today up to its run; what comes after is read live. The figures then equal those of
+    a job run that sees everything (and a full rebuild)."""
+    challenge = told["challenge"]
+    assert rollups.snapshot_at() == NOW
+    assert db.session.scalar(select(DailyRollup.ideas).where(
+        DailyRollup.scope_id == challenge.id, DailyRollup.day == NOW.date())) == 1  # ben's idea at 9:00
+    clock.freeze(NOW + timedelta(minutes=5))
+    eve = UserFactory(username="eve")
+    SupportFactory(user=eve, idea=told["today"], created_at=NOW + timedelta(minutes=1))  # a new member
+    CommentFactory(idea=told["today"], author=told["ben"], created_at=NOW + timedelta(minutes=2))  # ben again
+    db.session.flush()
+    read_live = insights.figures(challenge.id, seven_days())
+    progress_live = insights.plan_progress_figures(challenge)
+    assert (read_live["active"], read_live["new"], read_live["contributions"]) == (5, 4, 11)
+    today_row = {row[0]: row[1:] for row in read_live["series"]}[NOW.date()]
+    assert today_row == (1, 1, 1, 2)  # ben counted once though he contributed before and after the snapshot
+    assert (progress_live["participants"], progress_live["comments"], progress_live["supports"]) == (5, 6, 3)
+    rollups.run_incremental()
+    assert rollups.snapshot_at() == NOW + timedelta(minutes=5)
+    for key in ("active", "new", "returning", "ideas", "comments", "supports", "first_time_share", "top10",
+                "gini", "series", "funnel"):
+        assert insights.figures(challenge.id, seven_days())[key] == read_live[key], key
+    assert {key: value for key, value in insights.plan_progress_figures(challenge).items()
+            if key in ("participants", "ideas", "comments", "supports")} == {
+        key: progress_live[key] for key in ("participants", "ideas", "comments", "supports")}
+    incremental = _tables()
+    rollups.rebuild()
+    assert _tables() == incremental
