@@ -1,3 +1,4 @@
+import math
 from datetime import datetime
 
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -56,7 +57,7 @@ class PlanForm(KindlingForm):
                 number = float(text.replace(",", "."))
             except ValueError:
                 value_field.errors = list(value_field.errors) + ["Enter a number greater than zero."]
-            if number is not None and not number > 0:
+            if number is not None and not (math.isfinite(number) and number > 0):
                 value_field.errors = list(value_field.errors) + ["Enter a number greater than zero."]
                 number = None
             elif number is not None and metric == "first_time_share" and number > 100:

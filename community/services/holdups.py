@@ -26,10 +26,10 @@ def _traces(challenge_id=None):
     def scoped(query, column):
         return query.where(column == challenge_id) if challenge_id is not None else query
 
-    notes = scoped(select(Note.challenge_id, Note.author_id.label("user_id")).where(Note.status != "hidden"),
+    notes = scoped(select(Note.challenge_id, Note.author_id.label("user_id")).where(Note.status == "published"),
                    Note.challenge_id)
     questions = scoped(select(Question.challenge_id, Question.author_id.label("user_id"))
-                       .where(Question.status != "hidden"), Question.challenge_id)
+                       .where(Question.status == "published"), Question.challenge_id)
     dots = scoped(select(DotRound.challenge_id, BoardDot.user_id).join(DotRound, DotRound.id == BoardDot.round_id)
                   .where(BoardDot.count > 0), DotRound.challenge_id)
     return union(notes, questions, dots).subquery()

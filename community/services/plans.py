@@ -1,4 +1,6 @@
 """Engagement plans: the owner's goal, the groups to reach, numeric targets with dates."""
+import math
+
 from sqlalchemy import delete, select
 
 from app import clock, permissions
@@ -44,7 +46,7 @@ def save_plan(user, challenge, goal, groups, targets):
             raise PlanError(metric, "Registration and attendance targets are for hold-ups only.")
         if metric not in allowed:
             raise PlanError(metric, "Unknown target.")
-        if value is None or value <= 0:
+        if value is None or not math.isfinite(value) or value <= 0:
             raise PlanError(f"{metric}_value", "Use a number greater than zero.")
         if metric == "first_time_share" and value > 100:
             raise PlanError(f"{metric}_value", "A share is at most 100 %.")

@@ -264,8 +264,11 @@ def run_incremental():
     since = day_start(yesterday - timedelta(days=RECENT_DAYS - 1))
     idea_ids.update(db.session.scalars(select(Idea.id).where(
         (Idea.created_at >= since) | (Idea.last_activity_at >= since) | (Idea.status_changed_at >= since))))
+    # Asked before refresh_facts, which writes today's sums: on the first run since the daily sums came
+    # in, every day is summed, not only the days of the ideas touched since the last run.
+    fact_days_missing = db.session.scalar(select(FactDay.day).limit(1)) is None
     refresh_facts(idea_ids)
-    if db.session.scalar(select(FactDay.day).limit(1)) is None:  # first run since the daily sums came in
+    if fact_days_missing:
         recompute_fact_days(None)
     recompute_summaries()
     state.rolled_through, state.snapshot_at = yesterday, snapshot

@@ -265,3 +265,24 @@ def test_after_the_snapshot_only_new_contributions_are_read_live(told):
     incremental = _tables()
     rollups.rebuild()
     assert _tables() == incremental
+
+
+def test_the_first_job_after_the_daily_sums_came_in_sums_every_day(session):
+    """As right after the upgrade that added FactDay: facts of old days exist, their daily sums do not;
+    a recently touched idea must not make the job think the sums were already there."""
+    clock.freeze(NOW)
+    challenge = ChallengeFactory()
+    old = IdeaFactory(challenge=challenge, created_at=at(1, 10), last_activity_at=at(1, 11),
+                      status_changed_at=at(1, 10))
+    CommentFactory(idea=old, created_at=at(1, 11))
+    IdeaFactory(challenge=challenge)  # touched today
+    db.session.flush()
+    rollups.rebuild()
+    assert at(1, 10).date() in {row.day for row in db.session.scalars(select(FactDay))}
+    db.session.execute(FactDay.__table__.delete())
+    db.session.execute(SpeedBucket.__table__.delete())
+    rollups.run_incremental()
+    assert at(1, 10).date() in {row.day for row in db.session.scalars(select(FactDay))}
+    after = _tables()
+    rollups.rebuild()
+    assert after == _tables()
