@@ -3,8 +3,15 @@
 Every job takes ids, reads the rows as they are now and writes what it
 finds, so running one twice, or late, leaves the same index.
 """
+import threading
+
 from app.jobs import reads_only
 from search import services
+
+# One rebuild at a time in this process: the rebuild's marker file is written once it has started, so
+# threads that ask together (inline jobs after a burst of writes) would all find none and all rebuild,
+# each pruning the others' unfinished generations from under their writers.
+_rebuilding_here = threading.Lock()
 
 
 @reads_only
@@ -40,5 +47,10 @@ def ensure_index():
     """Rebuild only when the index is missing or unreadable and no rebuild is under way:
     the search page asks on every visit while the index is gone, and that must cost nothing."""
     engine = services.backend()
-    if not engine.available() and not engine.rebuilding():
-        services.rebuild()
+    if engine.available() or engine.rebuilding() or not _rebuilding_here.acquire(blocking=False):
+        return
+    try:
+        if not engine.available():  # another thread may have finished one meanwhile
+            services.rebuild()
+    finally:
+        _rebuilding_here.release()
