@@ -82,6 +82,7 @@ def _decode_lengths_once():
         return _WrittenLengths(original(self))
 
     per_document_reader._kindling = True
+    per_document_reader.original = original
     SegmentWriter.per_document_reader = per_document_reader
 
 
@@ -168,10 +169,11 @@ class IndexDirectory:
                 with open(self.root / self.REPLAY, "a") as log:
                     log.writelines(f"{key}\n" for key in batch.touched)
 
-    def rebuild(self, documents, reload, progress=None, procs=1, limitmb=256):
+    def rebuild(self, documents, reload, progress=None, procs=1, limitmb=768):
         """`procs` > 1 analyses documents in that many processes (whoosh's MpWriter), each writing
         a segment of its own; the segments are kept as they are (merging them would cost as much
-        again) and later incremental writes merge small segments as usual."""
+        again) and later incremental writes merge small segments as usual. `limitmb` is the memory
+        of each process for postings before whoosh spills them to disk and merges them back."""
         with self._lock():
             (self.root / self.MARKER).write_text(str(os.getpid()))
             (self.root / self.REPLAY).write_text("")
@@ -181,7 +183,7 @@ class IndexDirectory:
             generation.mkdir(parents=True)
             ix = index.create_in(generation, self.schema)
             if procs > 1:
-                writer = ix.writer(procs=procs, limitmb=limitmb // procs, multisegment=True, batchsize=256)
+                writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, batchsize=256)
             else:
                 writer = ix.writer(limitmb=limitmb)
             for document in documents:
