@@ -33,6 +33,8 @@ class _Formatter(highlight.Formatter):
 
 
 class WhooshBackend(IndexDirectory, SearchBackend):
+    """A whoosh index in a local directory: written as IndexDirectory says, searched here."""
+
     def __init__(self, root):
         self.root = Path(root)
         self.schema = make_schema()
