@@ -208,7 +208,8 @@ def rebuild(progress=None, procs=None):
     with reading():
         if procs is None:
             procs = min(4, os.cpu_count() or 1) if count_documents() >= MULTIPROCESS_FROM else 1
-        return engine.rebuild(all_documents(), documents_for, progress, procs=procs)
+        return engine.rebuild(all_documents(), documents_for, progress, procs=procs,
+                              limitmb=current_app.config["SEARCH_REBUILD_MB"])
 
 
 def request_rebuild():

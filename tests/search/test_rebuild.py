@@ -249,3 +249,31 @@ def test_threads_that_find_the_index_missing_together_rebuild_it_once(app, sessi
     assert services.backend().available()
     assert len(list(search_index.glob("gen-*"))) == 1
     assert titles(search(None, "fountains")) == ["Misting fountains in every square"]
+
+
+def ranking_data():
+    """What ranking reads: each term's length bounds (they let the top-N skip blocks) and BM25 scores."""
+    from whoosh.query import Term
+
+    searcher = services.backend()._searcher()
+    reader = searcher.reader()
+    bounds, scores = {}, {}
+    for fieldname in ("title", "body"):
+        for term in reader.lexicon(fieldname):
+            info = reader.term_info(fieldname, term)
+            bounds[(fieldname, term)] = (info.min_length(), info.max_length(), info.max_weight())
+            hits = searcher.search(Term(fieldname, term.decode()), limit=None)
+            scores[(fieldname, term)] = sorted((hit["key"], round(hit.score, 9)) for hit in hits)
+    return bounds, scores
+
+
+def test_the_lengths_a_rebuild_decodes_once_are_whooshs_own(session, monkeypatch):
+    from whoosh.writing import SegmentWriter
+
+    build_through_services()
+    services.rebuild(procs=1)
+    decoded_once = ranking_data()
+    assert decoded_once[0]  # the index holds terms to compare
+    monkeypatch.setattr(SegmentWriter, "per_document_reader", SegmentWriter.per_document_reader.original)
+    services.rebuild(procs=1)
+    assert ranking_data() == decoded_once
