@@ -227,15 +227,17 @@ def configure_cli(app):
     register_commands(app)
 
 
-# Performance (issue 13): cache headers, fingerprinted static files, compression.
+# Performance (issue 13): cache headers, fingerprinted static files, compression, visitors' page cache.
 
 
 def configure_http_caching(app):
     from app.http_caching import configure_http_caching as configure
+    from app.page_cache import configure_page_cache
     from app.urls import configure_url_cache
 
     configure(app)
     configure_url_cache(app)
+    configure_page_cache(app)
 
 
 # --- operations (issue 14): request ids, JSON logs in production, health endpoints ---

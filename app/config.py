@@ -63,6 +63,9 @@ class Config:
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     # Brotli/gzip by Flask-Compress; "0" leaves compression to a reverse proxy (issue 13).
     COMPRESS_RESPONSES = _env("COMPRESS_RESPONSES", "1") != "0"
+    # A visitor's challenge and idea pages are kept this many seconds, while no write commits (app/page_cache.py);
+    # 0 turns the cache off.
+    VISITOR_PAGE_CACHE_SECONDS = int(_env("VISITOR_PAGE_CACHE_SECONDS", "60"))
     LOGIN_FAILURES_PER_MINUTE = 10  # per account and address
     LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60  # one address trying many accounts
     # Hold-ups: a participant posts at most one sticky note per this many seconds (0: no limit).
@@ -104,6 +107,9 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     MAIL_SERVER = None
     SERVER_NAME = None
+    # Tests roll their writes back instead of committing them, which no content version can see;
+    # tests/test_page_cache.py turns it on with an application that commits.
+    VISITOR_PAGE_CACHE_SECONDS = 0
 
 
 PROFILES = {

@@ -62,13 +62,13 @@ def fresh_database(kind, name):
     return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def make_app(database_url):
+def make_app(database_url, **settings):
     from app import create_app
     from app.config import ProductionConfig
 
     config = type("BenchConfig", (ProductionConfig,), {
         "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "SESSION_COOKIE_SECURE": False,
-        "RATELIMIT_ENABLED": False, "SEARCH_INDEX_DIR": str(RESULTS / "bench-index"),
+        "RATELIMIT_ENABLED": False, "SEARCH_INDEX_DIR": str(RESULTS / "bench-index"), **settings,
     })
     return create_app(config)
 

@@ -2,7 +2,9 @@
 
 On a machine shared with other work, wall time mostly measures the queue for
 the cores; the CPU time a process spends on a request does not. This script
-serves each page through the WSGI test client, `--requests` times per round,
+serves each page through the WSGI test client (Kindling's pages as served to a
+visitor, from the page cache while nothing was written, and again rendered
+on every request), `--requests` times per round,
 and keeps the best round's `time.process_time()` per request (the best is the
 one least disturbed by caches the neighbours evicted). `--profile PAGE` prints
 cProfile's top functions for one page instead.
@@ -19,12 +21,18 @@ import time
 from bench.common import RESULTS, Vocabulary, fresh_database, make_app
 
 FRAGMENT = {"HX-Request": "true", "HX-Target": "idea-list", "HX-Current-URL": "/challenges/big-challenge"}
-PAGES = [
-    ("bare page (yardstick)", "bare", "/ideas", None),
-    ("idea list, top (page)", "kindling", "/challenges/big-challenge?sort=top", None),
-    ("idea list, hot (page)", "kindling", "/challenges/big-challenge?sort=hot", None),
-    ("idea list, top (htmx)", "kindling", "/challenges/big-challenge?sort=top", FRAGMENT),
-    ("idea page", "kindling", "/ideas/{idea}", None),
+KINDLING_PAGES = [
+    ("idea list, top (page)", "/challenges/big-challenge?sort=top", None),
+    ("idea list, hot (page)", "/challenges/big-challenge?sort=hot", None),
+    ("idea list, top (htmx)", "/challenges/big-challenge?sort=top", FRAGMENT),
+    ("idea page", "/ideas/{idea}", None),
+]
+# Each Kindling page twice: as served (a visitor's page kept while no write commits, app/page_cache.py),
+# and rendered on every request (VISITOR_PAGE_CACHE_SECONDS=0), what a member's page or a miss costs.
+PAGES = [("bare page (yardstick)", "bare", "/ideas", None)] + [
+    (f"{name}{suffix}", server, path, headers)
+    for server, suffix in (("kindling", ""), ("rendered", ", rendered every time"))
+    for name, path, headers in KINDLING_PAGES
 ]
 
 
@@ -43,7 +51,8 @@ def clients(url):
     from bench import bare_app
 
     os.environ["DATABASE_URL"] = url
-    return {"kindling": make_app(url).test_client(), "bare": bare_app.create_app().test_client()}
+    return {"kindling": make_app(url).test_client(), "rendered": make_app(url, VISITOR_PAGE_CACHE_SECONDS=0).test_client(),
+            "bare": bare_app.create_app().test_client()}
 
 
 def cpu_per_request(client, path, headers, requests):

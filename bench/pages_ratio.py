@@ -1,7 +1,8 @@
 """Kindling's idea list and idea page against a bare Flask + SQLAlchemy + Jinja page, in one run.
 
 Seeds one challenge with 100,000 ideas (as `challenges_pages` does), serves
-Kindling and the yardstick (`bench/bare_app.py`, 20 of the same ideas with
+Kindling (as deployed, and again with the visitors' page cache off, so every
+request renders) and the yardstick (`bench/bare_app.py`, 20 of the same ideas with
 their authors) with the same gunicorn settings (2 sync workers, production
 settings), and measures, interleaved round by round so background load hits
 every page alike: throughput with 2 and 16 connections, and the server's
@@ -34,11 +35,11 @@ FRAGMENT = {"HX-Request": "true", "HX-Target": "idea-list", "HX-Current-URL": "/
 
 
 @contextmanager
-def serve(app_spec, database_url, workers=2):
+def serve(app_spec, database_url, workers=2, **settings):
     """gunicorn as bench/ always runs it; yields (port, master pid)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET, KINDLING_ENV="production",
-               SEARCH_INDEX_DIR=str(RESULTS / "bench-index"))
+               SEARCH_INDEX_DIR=str(RESULTS / "bench-index"), **settings)
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
@@ -124,17 +125,24 @@ def main():
     url = ensure_seeded(args.db, args.ideas, args.reuse)
     rng = random.Random(1)
     idea_paths = [f"/ideas/{rng.randint(1, args.ideas)}" for _ in range(500)]
-    pages = [
-        ("bare page (yardstick)", "bare", ["/ideas"], None),
-        ("idea list, top (page)", "kindling", ["/challenges/big-challenge?sort=top"], None),
-        ("idea list, hot (page)", "kindling", ["/challenges/big-challenge?sort=hot"], None),
-        ("idea list, top (htmx)", "kindling", ["/challenges/big-challenge?sort=top"], FRAGMENT),
-        ("idea list, hot (htmx)", "kindling", ["/challenges/big-challenge?sort=hot"], FRAGMENT),
-        ("idea page", "kindling", idea_paths, None),
+    kindling_pages = [
+        ("idea list, top (page)", ["/challenges/big-challenge?sort=top"], None),
+        ("idea list, hot (page)", ["/challenges/big-challenge?sort=hot"], None),
+        ("idea list, top (htmx)", ["/challenges/big-challenge?sort=top"], FRAGMENT),
+        ("idea list, hot (htmx)", ["/challenges/big-challenge?sort=hot"], FRAGMENT),
+        ("idea page", idea_paths, None),
+    ]
+    # Kindling as deployed (a visitor's page kept while no write commits), and a second Kindling that
+    # renders every request (VISITOR_PAGE_CACHE_SECONDS=0): what a member's page or a cache miss costs.
+    pages = [("bare page (yardstick)", "bare", ["/ideas"], None)] + [
+        (f"{name}{suffix}", server, paths, headers)
+        for server, suffix in (("kindling", ""), ("rendered", ", rendered every time"))
+        for name, paths, headers in kindling_pages
     ]
     totals = {(name, c): [0.0, 0.0, 0, []] for name, *_ in pages for c in args.connections.split(",")}
-    with serve("app:create_app()", url) as kindling, serve("bench.bare_app:create_app()", url) as bare:
-        servers = {"kindling": kindling, "bare": bare}
+    with serve("app:create_app()", url) as kindling, serve("bench.bare_app:create_app()", url) as bare, \
+            serve("app:create_app()", url, VISITOR_PAGE_CACHE_SECONDS="0") as rendered:
+        servers = {"kindling": kindling, "bare": bare, "rendered": rendered}
         for _name, server, paths, headers in pages:  # warm-up: caches, compiled templates, connections
             hit(servers[server][0], paths, 60, 2, headers)
         for round_number in range(args.rounds):

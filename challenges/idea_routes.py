@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from app import permissions
 from app.extensions import db, htmx
 from app.forms import id_arg, int_arg
+from app.page_cache import visitor_cached
 from app.routing import hx_target, vary_on_htmx
 from challenges.forms import CommentForm, EmptyForm, IdeaForm
 from challenges.loading import visible_challenge, visible_comment, visible_idea
@@ -60,6 +61,7 @@ def new_idea(slug):
 
 
 @bp.get("/ideas/<int:idea_id>")
+@visitor_cached
 def idea(idea_id):
     idea = listings.get_idea(idea_id)
     if idea is not None and idea.status == "merged" and idea.merged_into_id:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app import clock, images, permissions
 from app.extensions import db, htmx
 from app.forms import int_arg
+from app.page_cache import visitor_cached
 from app.routing import vary_on_htmx
 from challenges.forms import ChallengeForm, EmptyForm, PhaseForm, ReviewForm
 from challenges.home import member_home
@@ -57,6 +58,7 @@ def _visitor_seed():
 
 
 @bp.get("/")
+@visitor_cached
 def home():
     if current_user.is_authenticated:
         # What changed is counted from the member's previous look at this page.
@@ -76,6 +78,7 @@ def member_ideas(member):
 
 
 @bp.get("/challenges")
+@visitor_cached
 def index():
     filters = {
         "phase": request.args.get("phase") if request.args.get("phase") in PHASE_LABELS else None,
@@ -247,6 +250,7 @@ def _idea_list_args(challenge):
 
 
 @bp.get("/challenges/<slug>")
+@visitor_cached
 def show(slug):
     challenge = visible_challenge(slug)
     url_seed, args = _idea_list_args(challenge)

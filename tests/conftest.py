@@ -10,6 +10,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import clock, create_app
 from app.config import TestConfig
@@ -215,3 +217,35 @@ class QueryCounter:
 def count_queries(session):
     """with count_queries as counted: client.get(...); assert counted.count == N"""
     return QueryCounter(db.engine)
+
+
+@pytest.fixture(params=BACKENDS)
+def committed(request, tmp_path):
+    """An application of its own whose requests really commit, and its backend's name.
+
+    The rolled-back `session` hides BEGIN and keeps every write uncommitted;
+    statement counts and the visitors' page cache need real commits. On a
+    SQLite file, and with TEST_DATABASE_URL on a throwaway PostgreSQL
+    database next to the test one.
+    """
+    if request.param == "postgresql":
+        name = f"test_perf_writes_{abs(hash(tmp_path)) % 10**8}"
+        admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path / 'writes.db'}"
+    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_DIR=str(tmp_path / "index"),
+                                         WTF_CSRF_ENABLED=False, NEW_MEMBER_PACE_SECONDS=0))
+    with application.app_context():
+        db.create_all()
+    yield application, request.param
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if request.param == "postgresql":
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -6,20 +6,10 @@ a throwaway PostgreSQL database next to the test one. Every statement the
 request sends is counted, BEGIN IMMEDIATE on SQLite included; jobs that run
 in-process after the response (a worker runs them in production) are not.
 """
-import sys
-from datetime import timedelta
-
-import pytest
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
-
-from app import clock, create_app, jobs
 from app.extensions import db
-from tests.conftest import POSTGRES_URL, login, make_config
-from tests.factories import ChallengeFactory, IdeaFactory, UserFactory
+from tests.committing import as_member, counted, seed
 from tests.voting.helpers import hx
 
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 # A support: issue 13 allows 7 on SQLite and 6 on PostgreSQL: the member, the idea locked, its milestone
 # row and the ladder in one read, the support, one UPDATE of the idea, the search job into the outbox
 # (SQLite adds its BEGIN IMMEDIATE). The other writes are held to what they cost after the obvious repeats
@@ -35,94 +25,6 @@ LIMITS = {
     "comment": {"sqlite": 16, "postgresql": 15},
     "moderation": {"sqlite": 22, "postgresql": 21},
 }
-
-
-# In-process, after the response: what a worker does in production.
-_JOB_RUNNERS = {jobs.execute.__code__, jobs.drain.__code__}
-
-
-class RequestStatements:
-    """The statements a request sends, BEGIN included, jobs run in-process after it left out."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.statements = []
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany):
-        frame = sys._getframe()
-        while frame is not None:
-            if frame.f_code in _JOB_RUNNERS:
-                return
-            frame = frame.f_back
-        self.statements.append(" ".join(statement.split())[:160])
-
-    def __enter__(self):
-        self.statements.clear()
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    @property
-    def count(self):
-        return len(self.statements)
-
-
-@pytest.fixture(params=BACKENDS)
-def committed(request, tmp_path):
-    if request.param == "postgresql":
-        name = f"test_perf_writes_{abs(hash(tmp_path)) % 10**8}"
-        admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'writes.db'}"
-    application = create_app(make_config(SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_DIR=str(tmp_path / "index"),
-                                         WTF_CSRF_ENABLED=False, NEW_MEMBER_PACE_SECONDS=0))
-    with application.app_context():
-        db.create_all()
-    yield application, request.param
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if request.param == "postgresql":
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def seed(application, **challenge_fields):
-    with application.app_context():
-        challenge = ChallengeFactory(is_open=True, voting_at=None, submission_at=clock.now() - timedelta(days=2),
-                                     **challenge_fields)
-        idea, other = IdeaFactory(challenge=challenge), IdeaFactory(challenge=challenge)
-        members = [UserFactory(created_at=clock.now() - timedelta(days=30)) for _ in range(3)]
-        moderator = UserFactory(is_moderator=True)
-        db.session.commit()
-        ids = dict(challenge=challenge.id, slug=challenge.slug, idea=idea.id, other=other.id,
-                   members=[m.id for m in members], moderator=moderator.id)
-        db.session.remove()
-    return ids
-
-
-def as_member(application, user_id):
-    from app.auth.models import User
-
-    with application.app_context():
-        client = login(application.test_client(), db.session.get(User, user_id))
-        db.session.remove()
-    return client
-
-
-def counted(application, send):
-    with application.app_context():
-        engine = db.engine
-    with RequestStatements(engine) as statements:
-        response = send()
-    return response, statements
 
 
 def check(name, backend, response, statements, status=(200, 302, 303)):

@@ -39,7 +39,7 @@ def live_server(tmp_path_factory):
         # The flows post several times a minute as brand-new members; the
         # new-member pace has tests of its own.
         make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'live.db'}", SEARCH_INDEX_DIR=str(folder / "index"),
-                    NEW_MEMBER_PACE_SECONDS=0)
+                    NEW_MEMBER_PACE_SECONDS=0, VISITOR_PAGE_CACHE_SECONDS=60)  # as deployed: visitors' pages kept
     )
     with application.app_context():
         db.create_all()

@@ -19,7 +19,8 @@ DRAFT = "how-might-we-welcome-newcomers-to-the-neighbourhood"
 @contextmanager
 def demo_server(folder):
     application = create_app(make_config(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'demo.db'}", SEARCH_INDEX_DIR=str(folder / "index")))
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'demo.db'}", SEARCH_INDEX_DIR=str(folder / "index"),
+        VISITOR_PAGE_CACHE_SECONDS=60))  # as `make run` serves it
     with application.app_context():
         db.create_all()
         seed_demo()

@@ -1,0 +1,155 @@
+"""A visitor's pages kept while nothing is written (issue 13, app/page_cache.py).
+
+On the `committed` application (a SQLite file, and PostgreSQL with
+TEST_DATABASE_URL), whose requests really commit, as production's do: the
+rolled-back test session commits nothing, so no content version could see
+its writes.
+"""
+import re
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.extensions import db
+from app.page_cache import MAX_PAGES, PageCache
+from tests.committing import as_member, counted, seed
+from tests.voting.helpers import hx
+
+
+@pytest.fixture
+def site(committed):
+    application, backend = committed
+    application.config["VISITOR_PAGE_CACHE_SECONDS"] = 60
+    ids = seed(application)
+    with application.app_context():
+        from challenges.models import Idea
+
+        ids["titles"] = {idea.id: idea.title for idea in db.session.query(Idea)}
+        ids["url"] = db.engine.url.render_as_string(hide_password=False)
+        db.session.remove()
+    return application, backend, ids
+
+
+def visitor_get(application, path, **kwargs):
+    """A visitor's GET and the SQL statements it sent."""
+    response, statements = counted(application, lambda: application.test_client().get(path, **kwargs))
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True), statements
+
+
+# What a kept page costs: no statement on SQLite (its version comes from a connection of its own),
+# the snapshot's text on PostgreSQL.
+KEPT = {"sqlite": 0, "postgresql": 1}
+
+
+def test_a_visitors_second_look_is_served_from_memory(site):
+    application, backend, ids = site
+    for path in (f"/challenges/{ids['slug']}", f"/challenges/{ids['slug']}?sort=top", f"/ideas/{ids['idea']}",
+                 "/challenges", "/"):
+        first, rendered = visitor_get(application, path)
+        again, kept = visitor_get(application, path)
+        assert rendered.count > KEPT[backend], path
+        assert kept.count == KEPT[backend], (path, kept.statements)
+        assert again == first
+
+
+def test_a_hidden_idea_leaves_every_visitor_page_at_once(site):
+    application, _backend, ids = site
+    title = ids["titles"][ids["idea"]]
+    listing, _ = visitor_get(application, f"/challenges/{ids['slug']}")
+    assert title in listing
+    visitor_get(application, f"/ideas/{ids['idea']}")
+    moderator = as_member(application, ids["moderator"])
+    decided = moderator.post(f"/moderation/items/idea/{ids['idea']}/hide", data={"reason": "off_topic", "note": ""})
+    assert decided.status_code in (200, 302, 303)
+    listing, _ = visitor_get(application, f"/challenges/{ids['slug']}")
+    assert title not in listing
+    assert ids["titles"][ids["other"]] in listing
+    assert application.test_client().get(f"/ideas/{ids['idea']}").status_code == 404
+
+
+def test_a_support_shows_in_the_visitors_count_at_once(site):
+    application, _backend, ids = site
+    path = f"/ideas/{ids['idea']}"
+    before, _ = visitor_get(application, path)
+    assert re.search(r"<strong>0</strong>\s*supporters\b", before)
+    member = as_member(application, ids["members"][0])
+    assert member.post(f"/ideas/{ids['idea']}/support", headers=hx(f"support-card-{ids['idea']}")).status_code == 200
+    after, _ = visitor_get(application, path)
+    assert re.search(r"<strong>1</strong>\s*supporter\b", after)
+
+
+def test_a_write_from_another_process_is_seen_at_once(site):
+    """The scheduler, a worker or a second web process commit through connections of their own."""
+    application, _backend, ids = site
+    path = f"/challenges/{ids['slug']}?sort=new"
+    visitor_get(application, path)
+    visitor_get(application, path)
+    elsewhere = create_engine(ids["url"])
+    with elsewhere.begin() as connection:
+        connection.execute(text("UPDATE ideas SET title = 'Seed library in the old post office' WHERE id = :id"),
+                           {"id": ids["other"]})
+    elsewhere.dispose()
+    listing, _ = visitor_get(application, path)
+    assert "Seed library in the old post office" in listing
+
+
+def test_members_and_visitors_never_share_a_page(site):
+    application, backend, ids = site
+    path = f"/challenges/{ids['slug']}"
+    member = as_member(application, ids["members"][0])
+    for _ in range(2):
+        response, statements = counted(application, lambda: member.get(path))
+        assert statements.count > KEPT[backend]  # a member's page is rendered for them every time
+        assert 'name="csrf_token"' in response.get_data(as_text=True)
+    for _ in range(2):
+        page, _ = visitor_get(application, path)
+        assert "Log in to support" in page and 'name="csrf_token"' not in page
+    response = member.get(path)
+    assert "Log in to support" not in response.get_data(as_text=True)
+
+
+def test_a_fragment_and_a_page_are_kept_apart(site):
+    application, _backend, ids = site
+    path = f"/challenges/{ids['slug']}?sort=top"
+    page, _ = visitor_get(application, path)
+    fragment, _ = visitor_get(application, path, headers=hx("idea-list"))
+    page_again, _ = visitor_get(application, path)
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "<html" not in fragment and ids["titles"][ids["idea"]] in fragment
+    assert page_again == page
+
+
+def test_a_visitor_with_a_session_gets_a_page_of_their_own(site):
+    application, backend, ids = site
+    visitor = application.test_client()
+    with visitor.session_transaction() as cookie_session:  # a flash message waits for them, say
+        cookie_session["_flashes"] = [("info", "You have been logged out.")]
+    path = f"/challenges/{ids['slug']}"
+    application.test_client().get(path)
+    response, statements = counted(application, lambda: visitor.get(path))
+    assert response.status_code == 200 and statements.count > KEPT[backend]
+    assert "You have been logged out." in response.get_data(as_text=True)
+
+
+def test_a_kept_page_expires_with_its_lifetime_and_none_is_kept_at_zero(site):
+    application, backend, ids = site
+    application.config["VISITOR_PAGE_CACHE_SECONDS"] = 1
+    path = f"/ideas/{ids['idea']}"
+    costs = [visitor_get(application, path)[1].count for _ in range(2)]
+    time.sleep(1.1)
+    costs.append(visitor_get(application, path)[1].count)
+    assert costs[1] == KEPT[backend] and costs[2] > KEPT[backend]
+    application.config["VISITOR_PAGE_CACHE_SECONDS"] = 0
+    assert all(visitor_get(application, path)[1].count > KEPT[backend] for _ in range(2))
+
+
+def test_the_cache_holds_a_bounded_number_of_pages_of_one_version():
+    cache = PageCache()
+    for n in range(MAX_PAGES + 50):
+        cache.put(("v1", n), (200, [], b"page"))
+    assert len(cache) == MAX_PAGES
+    assert cache.get(("v1", 0), 60) is None and cache.get(("v1", MAX_PAGES + 49), 60) is not None
+    cache.put(("v2", 0), (200, [], b"newer"))  # the data moved on: every older page goes
+    assert len(cache) == 1 and cache.get(("v1", MAX_PAGES + 49), 60) is None
