@@ -29,9 +29,14 @@ def closed_port():
 def own_limiter():
     """Apps made here re-initialise the shared limiter; give the suite's app its storage back after."""
     saved = dict(limiter.__dict__)
+    # The limit manager is shared and changed in place (a RATELIMIT_DEFAULT stays in it): keep its limits too.
+    manager = limiter.limit_manager
+    defaults, application = list(manager._default_limits), list(manager._application_limits)
     yield
     limiter.__dict__.clear()
     limiter.__dict__.update(saved)
+    manager.set_default_limits(defaults)
+    manager.set_application_limits(application)
 
 
 def standalone_app(tmp_path, create_tables=True, **settings):
