@@ -1,7 +1,6 @@
 """Kindling: create_app() reads as the table of contents of the application."""
-from pathlib import Path
-
 from collections import ChainMap
+from pathlib import Path
 
 from flask import Flask
 from flask.templating import Environment

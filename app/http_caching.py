@@ -20,6 +20,8 @@ from flask import request, session
 from flask_compress import Compress
 from flask_login import current_user
 
+from app.page_cache import CompressedPages, compressed_page_key
+
 ONE_YEAR = 365 * 24 * 60 * 60
 compress = Compress()
 
@@ -33,6 +35,9 @@ def configure_http_caching(app):
             "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
             "image/svg+xml",
         ])
+        # A visitor's page kept in memory keeps its compressed copy too (app/page_cache.py).
+        app.config.setdefault("COMPRESS_CACHE_BACKEND", CompressedPages)
+        app.config.setdefault("COMPRESS_CACHE_KEY", compressed_page_key)
         # Registered first so that it runs last: the ETag below is taken from the
         # uncompressed page, then Flask-Compress appends ":br"/":gzip" to it.
         compress.init_app(app)

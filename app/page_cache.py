@@ -24,7 +24,9 @@ token), other methods than GET, and answers other than 200 are never kept.
 The key also holds the host, the full path with its query, every `HX-*`
 header and the request's cookies, so a fragment and a page, or two time
 zones, never share a copy. The cache is per process, bounded, and emptied
-when the version moves on.
+when the version moves on. The Brotli or gzip copy of a kept page is kept
+beside it under the same key (Flask-Compress's cache), so a page served from
+memory is not compressed again.
 """
 import os
 import sqlite3
@@ -33,7 +35,7 @@ import time
 from collections import OrderedDict
 from functools import wraps
 
-from flask import current_app, make_response, request, session
+from flask import current_app, g, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -67,6 +69,7 @@ def visitor_cached(view):
         kept = cache.get(key, lifetime)
         if kept is not None:
             status, headers, body = kept
+            g.kept_page_key = key
             return current_app.response_class(body, status=status, headers=headers)
         response = make_response(view(*args, **kwargs))
         if (response.status_code == 200 and not response.is_streamed and not session
@@ -74,6 +77,7 @@ def visitor_cached(view):
             body = response.get_data()
             if len(body) <= MAX_PAGE_BYTES:
                 cache.put(key, (response.status_code, list(response.headers.items()), body))
+                g.kept_page_key = key
         return response
 
     return cached_view
@@ -135,3 +139,32 @@ class PageCache:
 
 
 _SNAPSHOT = text("SELECT pg_current_snapshot()::text")
+_NOT_KEPT = "-"
+
+
+def compressed_page_key(request):
+    """Flask-Compress's cache key: a kept page's own key (its content version included), else "not kept"."""
+    key = g.get("kept_page_key")
+    return _NOT_KEPT if key is None else f"{id(current_app.extensions[_EXTENSION])}:{key!r}"
+
+
+class CompressedPages:
+    """Flask-Compress's cache backend: the Brotli or gzip copy of each kept page, so that serving one
+    from memory does not compress it again (0.4 ms of a 0.8 ms answer). Anything else is not kept."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._copies = OrderedDict()
+
+    def get(self, key):
+        with self._lock:
+            return self._copies.get(key)
+
+    def set(self, key, value):
+        if key.endswith(f";{_NOT_KEPT}"):
+            return
+        with self._lock:
+            self._copies[key] = value
+            self._copies.move_to_end(key)
+            while len(self._copies) > 2 * MAX_PAGES:
+                self._copies.popitem(last=False)

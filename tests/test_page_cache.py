@@ -8,6 +8,7 @@ its writes.
 import re
 import time
 
+import brotli
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -78,6 +79,21 @@ def test_a_support_shows_in_the_visitors_count_at_once(site):
     assert member.post(f"/ideas/{ids['idea']}/support", headers=hx(f"support-card-{ids['idea']}")).status_code == 200
     after, _ = visitor_get(application, path)
     assert re.search(r"<strong>1</strong>\s*supporter\b", after)
+
+
+def test_a_kept_page_is_compressed_once_and_never_served_stale(site):
+    application, _backend, ids = site
+    path, brotli_please = f"/ideas/{ids['idea']}", {"Accept-Encoding": "br"}
+    answers = [application.test_client().get(path, headers=brotli_please) for _ in range(2)]
+    assert [a.headers["Content-Encoding"] for a in answers] == ["br", "br"]
+    assert answers[0].data == answers[1].data and answers[0].headers["ETag"] == answers[1].headers["ETag"]
+    plain, _ = visitor_get(application, path)
+    assert brotli.decompress(answers[1].data).decode() == plain
+    member = as_member(application, ids["members"][0])
+    assert member.post(f"/ideas/{ids['idea']}/support", headers=hx(f"support-card-{ids['idea']}")).status_code == 200
+    after = application.test_client().get(path, headers=brotli_please)
+    assert re.search(r"<strong>1</strong>\s*supporter\b", brotli.decompress(after.data).decode())
+    assert after.headers["ETag"] != answers[0].headers["ETag"]
 
 
 def test_a_write_from_another_process_is_seen_at_once(site):
