@@ -43,6 +43,7 @@ from app.extensions import db
 
 MAX_PAGES = 256
 MAX_PAGE_BYTES = 512 * 1024
+MAX_BYTES = 32 * 1024 * 1024  # all kept pages of one process
 _EXTENSION = "kindling.page_cache"
 
 
@@ -89,6 +90,7 @@ class PageCache:
     def __init__(self):
         self._lock = threading.Lock()
         self._pages = OrderedDict()
+        self._bytes = 0
         self._version = None
         self._pid = None
         self._watcher = None
@@ -101,7 +103,7 @@ class PageCache:
             if entry is None:
                 return None
             if time.monotonic() - entry[0] > lifetime:
-                del self._pages[key]
+                self._forget(key)
                 return None
             self._pages.move_to_end(key)
             return entry[1]
@@ -110,11 +112,17 @@ class PageCache:
         with self._lock:
             if key[0] != self._version:  # the data moved on: what is kept is out of date
                 self._pages.clear()
-                self._version = key[0]
+                self._version, self._bytes = key[0], 0
+            self._forget(key)
             self._pages[key] = (time.monotonic(), page)
-            self._pages.move_to_end(key)
-            while len(self._pages) > MAX_PAGES:
-                self._pages.popitem(last=False)
+            self._bytes += len(page[2])
+            while len(self._pages) > MAX_PAGES or self._bytes > MAX_BYTES:
+                self._forget(next(iter(self._pages)))
+
+    def _forget(self, key):
+        entry = self._pages.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1][2])
 
     def __len__(self):
         return len(self._pages)
@@ -131,7 +139,7 @@ class PageCache:
     def _sqlite_data_version(self, path):
         with self._lock:
             if self._pid != os.getpid():  # a forked worker opens its own watcher and starts empty
-                self._pid, self._pages, self._version = os.getpid(), OrderedDict(), None
+                self._pid, self._pages, self._version, self._bytes = os.getpid(), OrderedDict(), None, 0
                 # Never writes, so it sees every commit as another connection's; the version is its own
                 # count, so the pair (connection, count) is what compares.
                 self._watcher = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.extensions import db
-from app.page_cache import MAX_PAGES, PageCache
+from app.page_cache import MAX_BYTES, MAX_PAGES, PageCache
 from tests.committing import as_member, counted, seed
 from tests.voting.helpers import hx
 
@@ -161,7 +161,7 @@ def test_a_kept_page_expires_with_its_lifetime_and_none_is_kept_at_zero(site):
     assert all(visitor_get(application, path)[1].count > KEPT[backend] for _ in range(2))
 
 
-def test_the_cache_holds_a_bounded_number_of_pages_of_one_version():
+def test_the_cache_holds_a_bounded_number_of_pages_and_bytes_of_one_version():
     cache = PageCache()
     for n in range(MAX_PAGES + 50):
         cache.put(("v1", n), (200, [], b"page"))
@@ -169,3 +169,8 @@ def test_the_cache_holds_a_bounded_number_of_pages_of_one_version():
     assert cache.get(("v1", 0), 60) is None and cache.get(("v1", MAX_PAGES + 49), 60) is not None
     cache.put(("v2", 0), (200, [], b"newer"))  # the data moved on: every older page goes
     assert len(cache) == 1 and cache.get(("v1", MAX_PAGES + 49), 60) is None
+    big = b"x" * (MAX_BYTES // 4 + 1)
+    for n in range(5):
+        cache.put(("v2", n), (200, [], big))
+    assert len(cache) == 3  # 32 MB in all: the oldest went first
+    assert cache.get(("v2", 0), 60) is None and cache.get(("v2", 4), 60) is not None
