@@ -3,7 +3,18 @@ import re
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import StopValidation
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
@@ -66,7 +77,32 @@ def _fields(form):
             yield field
 
 
+class _TokenWhenShown(CSRFTokenField):
+    """The CSRF token is made when the form is rendered, not when it is built.
+
+    Making one puts it in the session, and a session means a cookie: a page
+    that builds a form it does not show to a visitor (a hold-up's board or
+    agenda, watched by the public) would otherwise set one on every visit
+    and be neither cacheable nor cookie-free (issue 13)."""
+
+    def process(self, *args, **kwargs):
+        HiddenField.process(self, *args, **kwargs)
+        self.current_token = None
+
+    def _value(self):
+        if self.current_token is None:
+            self.current_token = self.csrf_impl.generate_csrf_token(self)
+        return self.current_token
+
+
+class _CSRFWhenShown(_FlaskFormCSRF):
+    field_class = _TokenWhenShown
+
+
 class KindlingForm(FlaskForm):
+    class Meta:
+        csrf_class = _CSRFWhenShown
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in _fields(self):

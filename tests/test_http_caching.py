@@ -132,3 +132,20 @@ def test_html_css_and_js_are_compressed(client, challenge, encoding, decompress)
     for path in ("/static/css/kindling.css", "/static/vendor/htmx/htmx.min.js"):
         with client.get(path, headers={"Accept-Encoding": encoding}) as asset:
             assert asset.headers["Content-Encoding"] == encoding, path
+
+
+def test_a_visitor_watching_a_hold_up_gets_no_cookie(session, app):
+    """Its pages build forms (register, agenda steps, the board's) that a visitor is never shown."""
+    from tests.holdups.conftest import make_holdup
+
+    assert app.config.get("WTF_CSRF_ENABLED", True)  # as in production: a form's token goes in the session
+    challenge, _holdup = make_holdup(public_can_watch=True)
+    visitor = app.test_client()
+    for path in (f"/challenges/{challenge.slug}", f"/challenges/{challenge.slug}/agenda",
+                 f"/challenges/{challenge.slug}/live"):
+        response = visitor.get(path)
+        assert response.status_code == 200, path
+        assert set_cookies(response) == [], path
+    # A form that is shown still carries its token (and the cookie that goes with it).
+    login_page = visitor.get("/login")
+    assert 'name="csrf_token"' in login_page.get_data(as_text=True) and set_cookies(login_page)

@@ -58,6 +58,16 @@ def _own_ids(form, prefix):
     return form
 
 
+class _TokenWhenShown:
+    """`{{ csrf_value }}`: the CSRF token, made (and put in the session) only if a form shows it."""
+
+    def __html__(self):
+        return generate_csrf()
+
+
+TOKEN_WHEN_SHOWN = _TokenWhenShown()
+
+
 def _live_context(challenge, holdup, mine, **forms):
     facilitator = permissions.can_facilitate(current_user, challenge, holdup)
     staff = facilitator or permissions.can_moderate(current_user, challenge.id)
@@ -78,7 +88,7 @@ def _live_context(challenge, holdup, mine, **forms):
         can_cluster=permissions.can_cluster(current_user, challenge, holdup, mine),
         seconds_left=live.seconds_left(holdup, view.step),
         ends_at_ms=int(ends_at.timestamp() * 1000) if ends_at else None,
-        server_now_text=str(int(clock.now().timestamp() * 1000)), csrf_value=generate_csrf(),
+        server_now_text=str(int(clock.now().timestamp() * 1000)), csrf_value=TOKEN_WHEN_SHOWN,
         poll_seconds=POLL_SECONDS,
         note_form=_own_ids(forms.get("note_form") or NoteForm(formdata=None), "note"),
         question_form=_own_ids(forms.get("question_form") or QuestionForm(formdata=None), "question"),
@@ -152,7 +162,9 @@ def _shared_board(challenge, holdup, mine):
            bool(permissions.can_cluster(current_user, challenge, holdup, mine)), own,
            viewer_zone() if holdup.status == "scheduled" else None)
     html = rendered_once(key, lambda: _render_shared(challenge, holdup, mine))
-    return html.replace(SLOT_CSRF, generate_csrf()).replace(SLOT_NOW, str(int(clock.now().timestamp() * 1000)))
+    if SLOT_CSRF in html:  # a token only where a form is shown: a watching visitor gets no cookie (issue 13)
+        html = html.replace(SLOT_CSRF, generate_csrf())
+    return html.replace(SLOT_NOW, str(int(clock.now().timestamp() * 1000)))
 
 
 def _render_shared(challenge, holdup, mine):
