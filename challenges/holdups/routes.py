@@ -390,4 +390,4 @@ def time_zone():
                            saved=zones.member_zone(current_user)), 422 if form.errors else 200
 
 
-from challenges.holdups import live_routes  # noqa: E402,F401  (the live board and report)
+from challenges.holdups import live_routes, report_routes  # noqa: E402,F401  (the live board, the report)
