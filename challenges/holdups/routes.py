@@ -73,11 +73,18 @@ def _refusals_as_403(view):
 
 
 def _field_error(form, error):
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Each problem of a HoldupError beside its field (or above the form when it names none)."""
+    _field_problems(form, getattr(error, "problems", None) or [(error.field, error.message)])
+
+
+def _field_problems(form, problems):
+    for field, message in problems:
+        target = getattr(form, field, None) if field else None
+        if target is not None:
+            if message not in target.errors:
+                target.errors = list(target.errors) + [message]
+        else:
+            form.form_errors.append(message)
 
 
 def _form_messages(form):
@@ -163,7 +170,16 @@ def setup_page(slug):
                           online_link=holdup.online_link, facilitator=holdup.facilitator.username,
                           dot_budget=holdup.dot_budget, public_can_watch=holdup.public_can_watch,
                           participants_cluster=holdup.participants_cluster)
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        # What the form refused is beside its field; the rules on what it accepted are checked too, so a
+        # single submission names every problem.
+        accepted = {name: None if getattr(form, name).errors else getattr(form, name).data for name in (
+            "day", "at", "time_zone", "duration_minutes", "capacity", "dot_budget", "place", "online_link")}
+        accepted["facilitator_username"] = None if form.facilitator.errors else form.facilitator.data or ""
+        if accepted["place"] is None or accepted["online_link"] is None:
+            accepted["place"] = accepted["online_link"] = None
+        _field_problems(form, setup.details_problems(current_user, holdup, **accepted)[0])
+    elif form.is_submitted():
         try:
             setup.save_holdup(current_user, challenge, day=form.day.data, at=form.at.data,
                               time_zone=form.time_zone.data, duration_minutes=form.duration_minutes.data,

@@ -284,3 +284,21 @@ def test_numbers_out_of_range_are_refused_not_crashed(app, session):
     response = facilitator.post(f"/challenges/{challenge.slug}/live/console",
                                 data={"action": "minutes", "from_step": "1", "minutes": huge})
     assert response.status_code == 422 and "at most 30 minutes" in response.get_data(as_text=True)
+
+
+def test_one_setup_submission_names_every_problem_beside_its_field(app, session):
+    owner = UserFactory()
+    challenge = ChallengeFactory(owner=owner, format="holdup")
+    client = as_user(app, owner)
+    yesterday = (clock.now() - timedelta(days=1)).date().isoformat()
+    response = client.post(f"/challenges/{challenge.slug}/holdup", data={
+        "day": yesterday, "at": "18:00", "time_zone": "Europe/Paris", "duration_minutes": "120",
+        "capacity": "0",  # refused by the form
+        "dot_budget": "3", "place": "", "online_link": "ftp://files.example.org",
+        "facilitator": "nobody-by-that-name"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in ("Capacity is 1 to 500 participants.", "Choose a start in the future.",
+                    "The online link starts with https:// (or http://).", "No member is called “nobody-by-that-name”."):
+        assert page.count(message) == 1, message
+    assert session.get(Holdup, challenge.id) is None

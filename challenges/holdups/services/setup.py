@@ -17,6 +17,11 @@ DOT_BUDGET_RANGE = (1, 20)
 STEP_MINUTES_RANGE = (1, 240)
 STEP_TITLE_MAX = 80
 AGENDA_MAX_STEPS = 20
+_DETAIL_RANGES = {
+    "duration_minutes": (DURATION_RANGE, "The session lasts {} to {} minutes."),
+    "capacity": (CAPACITY_RANGE, "Capacity is {} to {} participants."),
+    "dot_budget": (DOT_BUDGET_RANGE, "Give each participant {} to {} dots."),
+}
 _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
@@ -31,6 +36,37 @@ def _find_by_username(username):
     return db.session.scalar(select(User).where(User.username_key == username_key(username or "")))
 
 
+def details_problems(actor, holdup, *, day, at, time_zone, duration_minutes, capacity, dot_budget, place,
+                     online_link, facilitator_username):
+    """Every rule the details break, as (field, message) pairs, and the facilitator they name.
+
+    A value given as None was refused by the form already and is not checked
+    again, so the person sees every problem of one submission at once."""
+    problems, facilitator = [], None
+    if day is not None and at is not None and time_zone:
+        starts_at = to_utc(day, at, time_zone)
+        if (holdup is None or clock.aware(holdup.starts_at) != starts_at) and starts_at <= clock.now():
+            problems.append(("day", "Choose a start in the future."))
+    numbers = dict(duration_minutes=duration_minutes, capacity=capacity, dot_budget=dot_budget)
+    for field, (bounds, message) in _DETAIL_RANGES.items():
+        if numbers[field] is not None and not bounds[0] <= numbers[field] <= bounds[1]:
+            problems.append((field, message.format(*bounds)))
+    if place is not None and online_link is not None:
+        place, online_link = place.strip(), online_link.strip()
+        if not place and not online_link:
+            problems.append(("place", "Give a place or an online link (or both)."))
+        if online_link and not _LINK.match(online_link):
+            problems.append(("online_link", "The online link starts with https:// (or http://)."))
+    if facilitator_username is not None:
+        name = facilitator_username.strip()
+        facilitator = actor if not name else _find_by_username(name)
+        if facilitator is None:
+            problems.append(("facilitator", f"No member is called “{name}”."))
+        elif not permissions.can_contribute(facilitator) and facilitator.id != actor.id:
+            problems.append(("facilitator", "This member cannot facilitate at the moment (their account is suspended)."))
+    return problems, facilitator
+
+
 def save_holdup(actor, challenge, *, day, at, time_zone, duration_minutes=120, capacity=15, place="",
                 online_link="", facilitator_username="", public_can_watch=True, participants_cluster=False,
                 dot_budget=3):
@@ -39,23 +75,20 @@ def save_holdup(actor, challenge, *, day, at, time_zone, duration_minutes=120, c
     holdup = db.session.get(Holdup, challenge.id)
     if holdup is not None and holdup.status != "scheduled":
         raise HoldupError("The session has started: its details can no longer change.")
-    starts_at = to_utc(day, at, time_zone)
-    if holdup is None or clock.aware(holdup.starts_at) != starts_at:
-        if starts_at <= clock.now():
-            raise HoldupError("Choose a start in the future.", "day")
-    _check_range(duration_minutes, DURATION_RANGE, "The session lasts {} to {} minutes.", "duration_minutes")
-    _check_range(capacity, CAPACITY_RANGE, "Capacity is {} to {} participants.", "capacity")
-    _check_range(dot_budget, DOT_BUDGET_RANGE, "Give each participant {} to {} dots.", "dot_budget")
     place, online_link = (place or "").strip(), (online_link or "").strip()
-    if not place and not online_link:
-        raise HoldupError("Give a place or an online link (or both).", "place")
-    if online_link and not _LINK.match(online_link):
-        raise HoldupError("The online link starts with https:// (or http://).", "online_link")
-    facilitator = actor if not (facilitator_username or "").strip() else _find_by_username(facilitator_username.strip())
-    if facilitator is None:
-        raise HoldupError(f"No member is called “{facilitator_username.strip()}”.", "facilitator")
-    if not permissions.can_contribute(facilitator) and facilitator.id != actor.id:
-        raise HoldupError("This member cannot facilitate at the moment (their account is suspended).", "facilitator")
+    problems, facilitator = details_problems(
+        actor, holdup, day=day, at=at, time_zone=time_zone, duration_minutes=duration_minutes, capacity=capacity,
+        dot_budget=dot_budget, place=place, online_link=online_link, facilitator_username=facilitator_username or "")
+    if day is None or at is None or not time_zone:
+        problems.insert(0, ("day", "Give the day and time of the session."))
+    numbers = dict(duration_minutes=duration_minutes, capacity=capacity, dot_budget=dot_budget)
+    problems += [(field, message.format(*bounds)) for field, (bounds, message) in _DETAIL_RANGES.items()
+                 if numbers[field] is None]
+    if problems:
+        error = HoldupError(problems[0][1], problems[0][0])
+        error.problems = problems
+        raise error
+    starts_at = to_utc(day, at, time_zone)
     fields = dict(starts_at=starts_at, time_zone=time_zone, duration_minutes=duration_minutes, capacity=capacity,
                   place=place, online_link=online_link, facilitator_id=facilitator.id,
                   public_can_watch=bool(public_can_watch), participants_cluster=bool(participants_cluster),
