@@ -260,6 +260,9 @@ def _history_statement():
 
 
 def idea_history(idea):
+    # Revisions are written only as an edit replaces the text, which stamps edited_at: an idea never edited has none.
+    if idea.edited_at is None:
+        return []
     return list(db.session.scalars(_history_statement(), {"idea_id": idea.id}))
 
 
