@@ -97,7 +97,6 @@ def _render_idea(idea, refused_form=None, refused_parent=None):
         reply_form=blank,
         refused_form=refused_form,
         refused_parent=refused_parent,
-        action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
     ))
 
