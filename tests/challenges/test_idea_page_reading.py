@@ -23,7 +23,8 @@ def shape(threads):
 
 def test_a_page_holds_its_threads_newest_first_with_their_replies_oldest_first(session, monkeypatch):
     monkeypatch.setattr(comments, "COMMENT_THREADS_PER_PAGE", 2)
-    idea = IdeaFactory()
+    challenge = ChallengeFactory()
+    idea = IdeaFactory(challenge=challenge)
     old, middle, new = (CommentFactory(idea=idea, body=body, created_at=at(minutes))
                         for body, minutes in (("old", 0), ("middle", 10), ("new", 20)))
     for parent, body, minutes in ((new, "to new, later", 40), (new, "to new, sooner", 30), (old, "to old", 50)):
@@ -33,12 +34,12 @@ def test_a_page_holds_its_threads_newest_first_with_their_replies_oldest_first(s
     CommentFactory(idea=IdeaFactory(), body="elsewhere", created_at=at(80))
     viewer = UserFactory()
 
-    first = comments.comment_threads(viewer, idea, idea.challenge)
+    first = comments.comment_threads(viewer, idea, challenge)
     assert first.has_more and shape(first.threads) == [
         ("new", [("to new, sooner", []), ("to new, later", [])]),
         ("middle", [("to middle", [("deeper", [])])]),
     ]
-    second = comments.comment_threads(viewer, idea, idea.challenge, page=2)
+    second = comments.comment_threads(viewer, idea, challenge, page=2)
     assert not second.has_more and shape(second.threads) == [("old", [("to old", [])])]
 
 
