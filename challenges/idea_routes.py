@@ -73,6 +73,7 @@ def idea(idea_id):
 
 def _render_idea(idea, refused_form=None, refused_parent=None):
     """The idea page; a refused comment comes back in its own form, text kept, error beside it."""
+    listings.load_idea_tags(idea)  # a refused comment's rollback expired them
     challenge = idea.challenge
     # A form puts a token in the session: a visitor, who sees no comment form, gets no cookie (issue 13).
     blank = CommentForm(formdata=None) if current_user.is_authenticated else None
@@ -96,7 +97,6 @@ def _render_idea(idea, refused_form=None, refused_parent=None):
         reply_form=blank,
         refused_form=refused_form,
         refused_parent=refused_parent,
-        action_form=EmptyForm() if current_user.is_authenticated else None,
         can_comment=permissions.can_comment(current_user, idea, challenge),
     ))
 

@@ -252,13 +252,26 @@ def thank(kind, item_id):
     return redirect(url_for("challenges.idea", idea_id=idea_id) + anchor)
 
 
-@bp.app_template_global("community_thanks")
 def community_thanks(idea_id):
-    """Thanks counts on an idea page, loaded once per request whatever the number of comments."""
+    """Thanks counts on an idea page and the viewer, loaded once per request whatever the number of comments."""
     cache = g.setdefault("community_thanks", {})
     if idea_id not in cache:
-        cache[idea_id] = recognition.thanks_on_idea_page(idea_id, current_user)
+        viewer = current_user._get_current_object()  # asked of every item: not through the proxy each time
+        cache[idea_id] = (*recognition.thanks_on_idea_page(idea_id, viewer), viewer)
     return cache[idea_id]
+
+
+@bp.app_template_global("community_thanks_state")
+def community_thanks_state(kind, item):
+    """The thanks control of a public idea or comment: (count, thanked by the viewer, the viewer may thank).
+
+    None for an item that is not public. One call per item: the template called three functions for it.
+    """
+    if not (item.is_public if kind == "idea" else item.status == "published"):
+        return None
+    counts, thanked, viewer = community_thanks(item.id if kind == "idea" else item.idea_id)
+    mine = (kind, item.id) in thanked
+    return counts.get((kind, item.id), 0), mine, not mine and bool(permissions.can_thank(viewer, item.author_id, True))
 
 
 @bp.app_template_global("community_profile")

@@ -146,23 +146,22 @@ class ThreadPage:
 
 
 @cache
-def _thread_statements():
-    """A page's top-level comments, and their replies two levels down; built once (every idea page asks)."""
-    roots = (select(Comment).options(joinedload(Comment.author))
-             .where(Comment.idea_id == bindparam("idea_id"), Comment.parent_id.is_(None))
+def _thread_statement():
+    """A page's top-level comments with their replies two levels down, oldest first, in one statement built once."""
+    roots = (select(Comment.id).where(Comment.idea_id == bindparam("idea_id"), Comment.parent_id.is_(None))
              .order_by(Comment.created_at.desc(), Comment.id.desc())
-             .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
-    root_ids = bindparam("root_ids", expanding=True)
+             .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer))
+             .cte("page_roots"))
+    root_ids = select(roots.c.id)
     children = select(Comment.id).where(Comment.parent_id.in_(root_ids))
-    replies = (select(Comment).options(joinedload(Comment.author))
-               .where(Comment.idea_id == bindparam("idea_id"),
-                      Comment.parent_id.in_(root_ids) | Comment.parent_id.in_(children))
-               .order_by(Comment.created_at, Comment.id))
-    return roots, replies
+    return (select(Comment).options(joinedload(Comment.author))
+            .where(Comment.idea_id == bindparam("idea_id"),
+                   Comment.id.in_(root_ids) | Comment.parent_id.in_(root_ids) | Comment.parent_id.in_(children))
+            .order_by(Comment.created_at, Comment.id))
 
 
 def comment_threads(viewer, idea, challenge, page=1):
-    """One page of an idea's comment threads, newest thread first, replies oldest first, in two queries.
+    """One page of an idea's comment threads, newest thread first, replies oldest first, in one query.
 
     A page holds COMMENT_THREADS_PER_PAGE top-level comments with all their
     replies (threads are at most three levels deep). Pending and hidden
@@ -170,26 +169,22 @@ def comment_threads(viewer, idea, challenge, page=1):
     stays as a tombstone while it has replies.
     """
     page = max(1, min(page, MAX_PAGE))
-    roots_statement, replies_statement = _thread_statements()
-    roots = list(db.session.scalars(roots_statement, {
+    comments = list(db.session.scalars(_thread_statement(), {
         "idea_id": idea.id, "offset": (page - 1) * COMMENT_THREADS_PER_PAGE, "limit": COMMENT_THREADS_PER_PAGE + 1}))
+    roots = [comment for comment in reversed(comments) if comment.parent_id is None]  # newest first
     has_more = len(roots) > COMMENT_THREADS_PER_PAGE
-    roots = roots[:COMMENT_THREADS_PER_PAGE]
-    root_ids = [root.id for root in roots]
-    replies = list(db.session.scalars(replies_statement, {"idea_id": idea.id, "root_ids": root_ids})) if root_ids else []
     visible = permissions.comment_visibility(viewer, challenge.id)
     nodes = {}
     threads = []
-    for comment in roots + replies:
-        if not visible(comment):
-            continue
-        node = Thread(comment, [])
-        nodes[comment.id] = node
-        parent = nodes.get(comment.parent_id)
-        if parent is not None:
-            parent.replies.append(node)
-        elif comment.parent_id is None:
-            threads.append(node)
+    for comment in roots[:COMMENT_THREADS_PER_PAGE]:
+        if visible(comment):
+            nodes[comment.id] = Thread(comment, [])
+            threads.append(nodes[comment.id])
+    for comment in comments:  # replies after their parents: oldest first
+        parent = nodes.get(comment.parent_id) if comment.parent_id is not None else None
+        if parent is not None and visible(comment):
+            nodes[comment.id] = Thread(comment, [])
+            parent.replies.append(nodes[comment.id])
 
     def prune(level):
         kept = []

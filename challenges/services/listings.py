@@ -212,30 +212,58 @@ def _idea_statement():
             joinedload(Idea.author),
             joinedload(Idea.challenge),
             joinedload(Idea.builds_on).joinedload(Idea.author),
-            selectinload(Idea.tags),
         )
         .where(Idea.id == bindparam("idea_id"))
     )
 
 
+@cache
+def _idea_tags_statement():
+    from app.tags import Tag
+    from challenges.models import idea_tags
+
+    return (select(Tag).join(idea_tags, idea_tags.c.tag_id == Tag.id)
+            .where(idea_tags.c.idea_id == bindparam("idea_id")).order_by(Tag.name))
+
+
 def get_idea(idea_id):
-    """The idea with its author, challenge, tags and builds-on parent, in one query (plus one for the tags)."""
-    return db.session.scalar(_idea_statement(), {"idea_id": idea_id})
+    """The idea with its author, challenge, tags and builds-on parent, in one query (plus one for the tags).
+
+    Both statements are built once: a selectinload of the tags built its statement on every idea page."""
+    idea = db.session.scalar(_idea_statement(), {"idea_id": idea_id})
+    return load_idea_tags(idea) if idea is not None else None
+
+
+def load_idea_tags(idea):
+    """The idea's tags, unless loaded. A commit or a rollback forgets them: call it again before showing them."""
+    if "tags" not in idea.__dict__:
+        set_committed_value(idea, "tags", list(db.session.scalars(_idea_tags_statement(), {"idea_id": idea.id})))
+    return idea
+
+
+@cache
+def _children_statement():
+    return (select(Idea).options(joinedload(Idea.author))
+            .where(Idea.builds_on_id == bindparam("idea_id"), Idea.is_public.is_(True))
+            .order_by(Idea.published_at))
 
 
 def ideas_building_on(idea):
-    return list(db.session.scalars(
-        select(Idea).options(joinedload(Idea.author))
-        .where(Idea.builds_on_id == idea.id, Idea.is_public.is_(True))
-        .order_by(Idea.published_at)
-    ))
+    return list(db.session.scalars(_children_statement(), {"idea_id": idea.id}))
+
+
+@cache
+def _history_statement():
+    return (select(IdeaRevision).options(joinedload(IdeaRevision.editor))
+            .where(IdeaRevision.idea_id == bindparam("idea_id"))
+            .order_by(IdeaRevision.created_at.desc(), IdeaRevision.id.desc()))
 
 
 def idea_history(idea):
-    return list(db.session.scalars(
-        select(IdeaRevision).options(joinedload(IdeaRevision.editor))
-        .where(IdeaRevision.idea_id == idea.id).order_by(IdeaRevision.created_at.desc(), IdeaRevision.id.desc())
-    ))
+    # Revisions are written only as an edit replaces the text, which stamps edited_at: an idea never edited has none.
+    if idea.edited_at is None:
+        return []
+    return list(db.session.scalars(_history_statement(), {"idea_id": idea.id}))
 
 
 def ideas_by_author(viewer, author, limit=20):
