@@ -1,5 +1,5 @@
 """What the idea page reads: a page of comment threads in one query, the idea's tags, its edit history."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -10,7 +10,7 @@ from challenges.services import ideas as challenge_ideas
 from tests.conftest import login
 from tests.factories import ChallengeFactory, CommentFactory, IdeaFactory, UserFactory
 
-START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def at(minutes):
