@@ -9,6 +9,10 @@ create_app registers them, and the page includes whatever its slot holds:
 
 The included template sees the page's variables (`idea`, `challenge`, ...).
 """
+from weakref import WeakKeyDictionary
+
+from jinja2 import pass_environment
+
 SLOTS = {
     "nav": "links in the navigation bar",
     "header_search": "the search box in the header",
@@ -22,6 +26,9 @@ SLOTS = {
     "profile": "the bottom of a member's profile (`user`)",
 }
 _filled = {}
+# Per Jinja environment, each slot's templates once loaded: an include by name looks the template up in
+# Jinja's cache every time, twenty times on a list of cards (issue 13).
+_loaded = WeakKeyDictionary()
 
 
 def contribute(fragments):
@@ -32,8 +39,16 @@ def contribute(fragments):
         templates = _filled.setdefault(slot, [])
         if template not in templates:
             templates.append(template)
+            _loaded.clear()
 
 
-def slot(name):
+@pass_environment
+def slot(environment, name):
     """The templates contributed to slot `name`, in the order features were registered."""
-    return tuple(_filled.get(name, ()))
+    if environment.auto_reload:  # debug: Jinja reloads an edited template when it is named
+        return tuple(_filled.get(name, ()))
+    loaded = _loaded.setdefault(environment, {})
+    templates = loaded.get(name)
+    if templates is None:
+        templates = loaded[name] = tuple(environment.get_template(template) for template in _filled.get(name, ()))
+    return templates

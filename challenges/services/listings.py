@@ -26,6 +26,9 @@ class IdeaPage:
     has_prev: bool = False
     total: int | None = None
     next_cursor: dict = field(default_factory=dict)
+    # Each card's tags by idea id, rows with a `name`; the ideas' own `tags` stay unloaded: building
+    # forty Tag objects and twenty collections cost more than the query (issue 13).
+    tags: dict = field(default_factory=dict)
 
     @property
     def pages(self):
@@ -74,7 +77,7 @@ def _card_tags_statement():
     from app.tags import Tag
     from challenges.models import idea_tags
 
-    return (select(idea_tags.c.idea_id, Tag).join(Tag, Tag.id == idea_tags.c.tag_id)
+    return (select(idea_tags.c.idea_id, Tag.name).join(Tag, Tag.id == idea_tags.c.tag_id)
             .where(idea_tags.c.idea_id.in_(bindparam("ids", expanding=True))).order_by(Tag.name))
 
 
@@ -99,16 +102,14 @@ def _ids_statement(sort, by_status, by_tag):
 
 
 def _load_ideas_by_id(ids, with_feedback=False):
-    """Cards for these ideas, in this order, with their authors: one query, plus one for their tags."""
+    """Cards for these ideas, in this order, with their authors (one query), and their tags by idea id (one more)."""
     if not ids:
-        return []
+        return [], {}
     by_id = {idea.id: idea for idea in db.session.scalars(_cards_statement(with_feedback), {"ids": ids}).unique()}
     tags = {idea_id: [] for idea_id in by_id}
-    for idea_id, tag in db.session.execute(_card_tags_statement(), {"ids": list(by_id)}):
-        tags[idea_id].append(tag)
-    for idea_id, idea in by_id.items():
-        set_committed_value(idea, "tags", tags[idea_id])
-    return [by_id[i] for i in ids if i in by_id]
+    for row in db.session.execute(_card_tags_statement(), {"ids": list(by_id)}):
+        tags[row.idea_id].append(row)
+    return [by_id[i] for i in ids if i in by_id], tags
 
 
 def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0, after=None, lap=0,
@@ -125,9 +126,9 @@ def list_ideas(viewer, challenge, *, sort, page=1, tag=None, status=None, seed=0
     page = min(max(1, page), MAX_PAGE)
     ids = list(db.session.scalars(_ids_statement(sort, bool(status), bool(tag)), {
         "challenge_id": challenge.id, "status": status, "tag": tag, "limit": size + 1, "offset": (page - 1) * size}))
-    rows = _load_ideas_by_id(ids[:size], with_feedback)
+    rows, tags = _load_ideas_by_id(ids[:size], with_feedback)
     total = challenge.idea_count if not status and not tag else None
-    return IdeaPage(rows, sort, page, has_next=len(ids) > size, has_prev=page > 1, total=total)
+    return IdeaPage(rows, sort, page, has_next=len(ids) > size, has_prev=page > 1, total=total, tags=tags)
 
 
 def _random_page(conditions, seed, after, lap, size):
@@ -148,9 +149,9 @@ def _random_page(conditions, seed, after, lap, size):
                   key=lambda row: (row.lap, row.random_key))[:size + 1]
     has_next = len(keys) > size
     keys = keys[:size]
-    rows = _load_ideas_by_id([k.id for k in keys])
+    rows, tags = _load_ideas_by_id([k.id for k in keys])
     cursor = {"after": keys[-1].random_key, "lap": keys[-1].lap} if has_next else {}
-    return IdeaPage(rows, "random", has_next=has_next, has_prev=after is not None, next_cursor=cursor)
+    return IdeaPage(rows, "random", has_next=has_next, has_prev=after is not None, next_cursor=cursor, tags=tags)
 
 
 def list_challenges(viewer, *, phase=None, tag=None, format=None, sort="newest", page=1):
