@@ -63,8 +63,8 @@ class Config:
     NEW_MEMBER_PACE_SECONDS = int(_env("NEW_MEMBER_PACE_SECONDS", "30"))
     # Brotli/gzip by Flask-Compress; "0" leaves compression to a reverse proxy (issue 13).
     COMPRESS_RESPONSES = _env("COMPRESS_RESPONSES", "1") != "0"
-    # A visitor's challenge and idea pages are kept this many seconds, while no write commits (app/page_cache.py);
-    # 0 turns the cache off.
+    # A visitor's home, challenge list, challenge and idea pages are kept this many seconds, while no write
+    # commits (app/page_cache.py); 0 turns the cache off.
     VISITOR_PAGE_CACHE_SECONDS = int(_env("VISITOR_PAGE_CACHE_SECONDS", "60"))
     LOGIN_FAILURES_PER_MINUTE = 10  # per account and address
     LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = 60  # one address trying many accounts

@@ -69,7 +69,9 @@ def visitor_cached(view):
     @wraps(view)
     def cached_view(*args, **kwargs):
         lifetime = current_app.config.get("VISITOR_PAGE_CACHE_SECONDS", 0)
-        if lifetime <= 0 or request.method != "GET" or current_user.is_authenticated or session:
+        # The session first: a member's is never empty, and asking it costs no query (the member is loaded
+        # later with what the page reads anyway).
+        if lifetime <= 0 or request.method != "GET" or session or current_user.is_authenticated:
             return view(*args, **kwargs)
         cache = current_app.extensions[_EXTENSION]
         version = cache.content_version()
@@ -195,6 +197,8 @@ class PageCache:
     def _sqlite_data_version(self, engine):
         with self._lock:
             if self._pid != os.getpid():  # a forked worker opens its own watcher and starts empty
+                if self._watcher is not None:
+                    self._watcher.close()
                 self._pid, self._pages, self._version, self._bytes = os.getpid(), OrderedDict(), None, 0
                 # A connection of the engine's own making (same file, same options), out of its pool. It
                 # never writes, so it sees every commit as another connection's; the version is its own

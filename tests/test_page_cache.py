@@ -67,7 +67,7 @@ def test_a_visitors_second_look_is_served_from_memory(site):
     for path in (f"/challenges/{ids['slug']}", f"/challenges/{ids['slug']}?sort=top", f"/ideas/{ids['idea']}",
                  "/challenges", "/"):
         first, rendered = visitor_get(application, path)
-        again, kept = from_memory(application, backend, lambda: application.test_client().get(path))
+        again, kept = from_memory(application, backend, lambda path=path: application.test_client().get(path))
         assert rendered.count > KEPT[backend], path
         assert kept.count == KEPT[backend], (path, kept.statements)
         assert again.get_data(as_text=True) == first
@@ -154,7 +154,7 @@ def test_every_kept_page_type_sets_no_cookie_with_csrf_on(site):
                  f"/ideas/{ids['idea']}"):
         first = application.test_client().get(path)
         assert first.status_code == 200 and first.headers.getlist("Set-Cookie") == [], path
-        _, kept = from_memory(application, backend, lambda: application.test_client().get(path))
+        _, kept = from_memory(application, backend, lambda path=path: application.test_client().get(path))
         assert kept.count == KEPT[backend], path
 
 

@@ -170,7 +170,9 @@ def setup_page(slug):
                           online_link=holdup.online_link, facilitator=holdup.facilitator.username,
                           dot_budget=holdup.dot_budget, public_can_watch=holdup.public_can_watch,
                           participants_cluster=holdup.participants_cluster)
-    if form.is_submitted() and not form.validate():
+    if form.is_submitted() and holdup is not None and holdup.status != "scheduled":
+        form.form_errors.append("The session has started: its details can no longer change.")
+    elif form.is_submitted() and not form.validate():
         # What the form refused is beside its field; the rules on what it accepted are checked too, so a
         # single submission names every problem.
         accepted = {name: None if getattr(form, name).errors else getattr(form, name).data for name in (

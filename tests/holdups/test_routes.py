@@ -302,3 +302,26 @@ def test_one_setup_submission_names_every_problem_beside_its_field(app, session)
                     "The online link starts with https:// (or http://).", "No member is called “nobody-by-that-name”."):
         assert page.count(message) == 1, message
     assert session.get(Holdup, challenge.id) is None
+
+
+@pytest.mark.parametrize("capacity", ["15", "0"])
+def test_a_date_at_the_calendars_edge_is_refused_beside_the_day(app, session, capacity):
+    owner = UserFactory()
+    challenge = ChallengeFactory(owner=owner, format="holdup")
+    response = as_user(app, owner).post(f"/challenges/{challenge.slug}/holdup", data={
+        "day": "9999-12-31", "at": "23:30", "time_zone": "America/Los_Angeles", "duration_minutes": "120",
+        "capacity": capacity, "dot_budget": "3", "place": "Community hall"})
+    assert response.status_code == 422
+    assert "Choose a real date, in the coming years." in response.get_data(as_text=True)
+
+
+def test_a_started_session_says_so_first(app, session):
+    challenge, holdup = make_holdup()
+    holdup.status = "live"
+    session.flush()
+    response = as_user(app, challenge.owner).post(f"/challenges/{challenge.slug}/holdup", data={
+        "day": "", "at": "18:00", "time_zone": "Europe/Paris", "duration_minutes": "120", "capacity": "0",
+        "dot_budget": "3", "place": "Community hall"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "The session has started: its details can no longer change." in page
+    assert "Capacity is 1 to 500 participants." not in page

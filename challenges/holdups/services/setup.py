@@ -44,9 +44,13 @@ def details_problems(actor, holdup, *, day, at, time_zone, duration_minutes, cap
     again, so the person sees every problem of one submission at once."""
     problems, facilitator = [], None
     if day is not None and at is not None and time_zone:
-        starts_at = to_utc(day, at, time_zone)
-        if (holdup is None or clock.aware(holdup.starts_at) != starts_at) and starts_at <= clock.now():
-            problems.append(("day", "Choose a start in the future."))
+        try:
+            starts_at = to_utc(day, at, time_zone)
+        except HoldupError as error:
+            problems.append((error.field, error.message))
+        else:
+            if (holdup is None or clock.aware(holdup.starts_at) != starts_at) and starts_at <= clock.now():
+                problems.append(("day", "Choose a start in the future."))
     numbers = dict(duration_minutes=duration_minutes, capacity=capacity, dot_budget=dot_budget)
     for field, (bounds, message) in _DETAIL_RANGES.items():
         if numbers[field] is not None and not bounds[0] <= numbers[field] <= bounds[1]:

@@ -30,7 +30,10 @@ def to_utc(day, at, zone_name):
     """A wall-clock date and time in `zone_name`, as a UTC moment."""
     if not valid_zone(zone_name):
         raise HoldupError("Choose a time zone from the list (for example Europe/Paris).", "time_zone")
-    return datetime.combine(day, at, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+    try:
+        return datetime.combine(day, at, tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+    except (OverflowError, ValueError):  # a date at the calendar's edge (9999-12-31 late in a western zone)
+        raise HoldupError("Choose a real date, in the coming years.", "day") from None
 
 
 def member_zones(user_ids):
