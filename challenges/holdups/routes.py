@@ -170,34 +170,33 @@ def setup_page(slug):
                           online_link=holdup.online_link, facilitator=holdup.facilitator.username,
                           dot_budget=holdup.dot_budget, public_can_watch=holdup.public_can_watch,
                           participants_cluster=holdup.participants_cluster)
-    if form.is_submitted() and holdup is not None and holdup.status != "scheduled":
-        form.form_errors.append("The session has started: its details can no longer change.")
-    elif form.is_submitted() and not form.validate():
-        # What the form refused is beside its field; the rules on what it accepted are checked too, so a
-        # single submission names every problem.
-        accepted = {name: None if getattr(form, name).errors else getattr(form, name).data for name in (
-            "day", "at", "time_zone", "duration_minutes", "capacity", "dot_budget", "place", "online_link")}
-        accepted["facilitator_username"] = None if form.facilitator.errors else form.facilitator.data or ""
-        if accepted["place"] is None or accepted["online_link"] is None:
-            accepted["place"] = accepted["online_link"] = None
-        _field_problems(form, setup.details_problems(current_user, holdup, **accepted)[0])
-    elif form.is_submitted():
+    if form.is_submitted():
         try:
-            setup.save_holdup(current_user, challenge, day=form.day.data, at=form.at.data,
-                              time_zone=form.time_zone.data, duration_minutes=form.duration_minutes.data,
-                              capacity=form.capacity.data, place=form.place.data, online_link=form.online_link.data,
-                              facilitator_username=form.facilitator.data, public_can_watch=form.public_can_watch.data,
-                              participants_cluster=form.participants_cluster.data, dot_budget=form.dot_budget.data)
+            setup.ensure_editable(holdup)
+            if not form.validate():
+                # What the form refused is beside its field; the service's rules run on what it accepted,
+                # so one submission names every problem.
+                _field_problems(form, setup.details_problems(current_user, holdup, **_details(form))[0])
+            else:
+                setup.save_holdup(current_user, challenge, **_details(form), public_can_watch=form.public_can_watch.data,
+                                  participants_cluster=form.participants_cluster.data)
+                db.session.commit()
+                flash("Hold-up saved.", "success")
+                return redirect(url_for("holdups.agenda_page", slug=slug) if holdup is None
+                                else url_for("challenges.show", slug=slug), 303)
         except HoldupError as error:
             db.session.rollback()
             _field_error(form, error)
-        else:
-            db.session.commit()
-            flash("Hold-up saved.", "success")
-            return redirect(url_for("holdups.agenda_page", slug=slug) if holdup is None
-                            else url_for("challenges.show", slug=slug), 303)
     return render_template("holdups/setup.html", challenge=challenge, holdup=holdup, form=form), \
         422 if form.errors else 200
+
+
+def _details(form):
+    """The setup form's values as save_holdup names them; None for a value the form refused."""
+    fields = dict(day=form.day, at=form.at, time_zone=form.time_zone, duration_minutes=form.duration_minutes,
+                  capacity=form.capacity, dot_budget=form.dot_budget, place=form.place, online_link=form.online_link,
+                  facilitator_username=form.facilitator)
+    return {name: None if field.errors else field.data for name, field in fields.items()}
 
 
 def _agenda_context(challenge, holdup, **forms):

@@ -36,6 +36,12 @@ def _find_by_username(username):
     return db.session.scalar(select(User).where(User.username_key == username_key(username or "")))
 
 
+def ensure_editable(holdup):
+    """A hold-up's details change only before its session starts (None: not set up yet)."""
+    if holdup is not None and holdup.status != "scheduled":
+        raise HoldupError("The session has started: its details can no longer change.")
+
+
 def details_problems(actor, holdup, *, day, at, time_zone, duration_minutes, capacity, dot_budget, place,
                      online_link, facilitator_username):
     """Every rule the details break, as (field, message) pairs, and the facilitator they name.
@@ -77,8 +83,7 @@ def save_holdup(actor, challenge, *, day, at, time_zone, duration_minutes=120, c
     """Create or update the details; a new hold-up gets the default agenda."""
     require(permissions.can_manage_holdup(actor, challenge), "Only the owner sets up this hold-up.")
     holdup = db.session.get(Holdup, challenge.id)
-    if holdup is not None and holdup.status != "scheduled":
-        raise HoldupError("The session has started: its details can no longer change.")
+    ensure_editable(holdup)
     place, online_link = (place or "").strip(), (online_link or "").strip()
     problems, facilitator = details_problems(
         actor, holdup, day=day, at=at, time_zone=time_zone, duration_minutes=duration_minutes, capacity=capacity,
