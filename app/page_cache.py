@@ -81,13 +81,13 @@ def visitor_cached(view):
         kept = cache.get(key, lifetime)
         if kept is not None:
             g.kept_page = kept
-            return current_app.response_class(kept.body, status=kept.status, headers=kept.headers)
+            return current_app.response_class(kept.body, headers=kept.headers)
         response = make_response(view(*args, **kwargs))
         if (response.status_code == 200 and not response.is_streamed and not session
                 and "Set-Cookie" not in response.headers):
             body = response.get_data()
             if len(body) <= MAX_PAGE_BYTES:
-                g.kept_page = cache.put(key, KeptPage(response.status_code, list(response.headers.items()), body))
+                g.kept_page = cache.put(key, KeptPage(list(response.headers.items()), body))
         return response
 
     return cached_view
@@ -101,12 +101,12 @@ def _request_digest():
 
 
 class KeptPage:
-    """One page as its view answered it, and the Brotli/gzip copies made of it since (they die with it)."""
+    """One page (a 200) as its view answered it, and the Brotli/gzip copies made of it since (they die with it)."""
 
-    __slots__ = ("status", "headers", "body", "stored_at", "copies", "size", "kept")
+    __slots__ = ("headers", "body", "stored_at", "copies", "size", "kept")
 
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
+    def __init__(self, headers, body):
+        self.headers, self.body = headers, body
         self.stored_at = time.monotonic()
         self.copies = {}
         self.size = len(body)

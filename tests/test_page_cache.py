@@ -278,13 +278,13 @@ def test_the_cache_holds_a_bounded_number_of_pages_and_bytes_of_the_newest_versi
     cache = PageCache()
     cache.moved_to("v1")
     for n in range(MAX_PAGES + 50):
-        cache.put(("v1", n), KeptPage(200, [], b"page"))
+        cache.put(("v1", n), KeptPage([], b"page"))
     assert len(cache) == MAX_PAGES
     assert cache.get(("v1", 0), 60) is None and cache.get(("v1", MAX_PAGES + 49), 60) is not None
     cache.moved_to("v2")  # the data moved on: every older page goes, and a late render of v1 is not kept
-    assert len(cache) == 0 and cache.put(("v1", 1), KeptPage(200, [], b"late")) is None
+    assert len(cache) == 0 and cache.put(("v1", 1), KeptPage([], b"late")) is None
     big = b"x" * (MAX_BYTES // 4 + 1)
     for n in range(5):
-        cache.put(("v2", n), KeptPage(200, [], big))
+        cache.put(("v2", n), KeptPage([], big))
     assert len(cache) == 3  # 32 MB in all: the oldest went first
     assert cache.get(("v2", 0), 60) is None and cache.get(("v2", 4), 60) is not None

@@ -132,12 +132,10 @@ def holdup_panel(challenge):
         if current_user.is_authenticated else False,
         "messages": registration.messages_for(current_user, challenge, mine) if current_user.is_authenticated else [],
         "steps": setup.agenda(challenge.id),
-        # A form puts a token in the session: a visitor, who sees none of these, gets no cookie (issue 13).
-        **({
-            "register_form": RegisterForm(),
-            "credit_form": CreditForm(credited=mine.credited if mine else True),
-            "action_form": EmptyForm(),
-        } if current_user.is_authenticated else {}),
+        # Built for everyone; a token reaches the session only when a form is shown (app/forms.py).
+        "register_form": RegisterForm(),
+        "credit_form": CreditForm(credited=mine.credited if mine else True),
+        "action_form": EmptyForm(),
     }
 
 
