@@ -139,6 +139,26 @@ def login(client, password):
     return client.post("/login", data={"login": "grace", "password": password})
 
 
+def test_members_logging_in_at_once_while_redis_is_down_get_no_500(tmp_path, own_limiter):
+    """The first requests to find Redis gone race to switch the limiter to memory; none may lose with a 500."""
+    application = standalone_app(tmp_path, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed_port()}/0",
+                                 WTF_CSRF_ENABLED=False)
+    add_user(application)
+    start, statuses = threading.Barrier(8), []
+
+    def log_in():
+        client = application.test_client()
+        start.wait()
+        statuses.append(login(client, "violet-lantern-harbor").status_code)
+
+    threads = [threading.Thread(target=log_in) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] * 8
+
+
 def test_login_and_registration_work_while_redis_is_down_and_limits_return_with_it(
         tmp_path, own_limiter, caplog, redis_url):
     from redis import Redis
