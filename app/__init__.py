@@ -88,9 +88,6 @@ def configure_settings(app, config):
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         # Redis down: count in memory (logged once), check Redis again now and then, go back when it answers.
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-        # Requests that find Redis gone at the same moment race to switch; the losers are let through (logged)
-        # instead of answering 500.
-        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite wants no pool pinging, and waits on a busy file instead of failing.

@@ -21,7 +21,10 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
-limiter = Limiter(get_remote_address)
+# Redis down: requests that find it gone at the same moment race to switch to in-memory counting (see
+# configure_settings); the losers are let through and logged instead of answering 500. Set here, not in the
+# config: the limiter keeps the first app's choice. Memory storage never fails, so this changes nothing there.
+limiter = Limiter(get_remote_address, swallow_errors=True)
 
 
 def insert_if_absent(model, **values):
